@@ -1,0 +1,555 @@
+//! The command line: `latchkey init | serve | api | dev | token | vault | healthcheck`.
+
+use std::io::Write as _;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::auth::{parse_duration, VaultClaim, ACL_READ, ACL_READ_WRITE, ACL_WRITE};
+use crate::credentials::Credentials;
+use crate::http::HttpConfig;
+use crate::{config, demo, server, shutdown, timefmt};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "latchkey",
+    version,
+    about = "A self-hosted server that speaks the 1Password Connect API"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Write a new credentials file (identities, root key, token signing key, source).
+    Init(InitArgs),
+    /// Serve the API from a persistent store (the local store is the source of truth).
+    Serve(ServeArgs),
+    /// Serve the API only (Connect's `connect-api` container).
+    Api(ServeArgs),
+    /// One command for development: a demo store, a known token, ready at once.
+    Dev(DevArgs),
+    /// Issue, list and revoke access tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Create and list vaults.
+    #[command(subcommand)]
+    Vault(VaultCommand),
+    /// Probe a running server's /heartbeat (for container HEALTHCHECK); exit 0 when healthy.
+    Healthcheck(HealthcheckArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CredentialArgs {
+    /// Credentials file path, or its base64 content [default: $HOME/.op/1password-credentials.json]
+    #[arg(long = "credentials", env = "OP_SESSION")]
+    pub credentials: Option<String>,
+    /// File whose first line is the passphrase of a sealed credentials file (or set LATCHKEY_PASSPHRASE)
+    #[arg(long, env = "LATCHKEY_PASSPHRASE_FILE")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+impl CredentialArgs {
+    fn location(&self) -> String {
+        self.credentials
+            .clone()
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| config::default_credentials_path().display().to_string())
+    }
+
+    fn load(&self) -> anyhow::Result<Credentials> {
+        let location = self.location();
+        let passphrase = config::passphrase(self.passphrase_file.as_deref())?;
+        if !location.trim_start().starts_with('{')
+            && !Path::new(&location).exists()
+            && location.contains('/')
+        {
+            anyhow::bail!("no credentials file at {location}; create one with `latchkey init`");
+        }
+        Credentials::load(&location, passphrase.as_deref()).map_err(|e| anyhow::anyhow!("{e}"))
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct StoreArgs {
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+    /// Data directory holding 1password.sqlite [default: $XDG_DATA_HOME/.op/data or $HOME/.op/data]
+    #[arg(long, env = "LATCHKEY_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl StoreArgs {
+    fn data_dir(&self) -> PathBuf {
+        self.data_dir
+            .clone()
+            .unwrap_or_else(config::default_data_dir)
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Where to write the file [default: OP_SESSION or $HOME/.op/1password-credentials.json]
+    #[arg(long = "credentials", env = "OP_SESSION")]
+    pub credentials: Option<PathBuf>,
+    /// Seal the secrets under the passphrase on the first line of this file (argon2id)
+    #[arg(long)]
+    pub passphrase_file: Option<PathBuf>,
+    /// The source the sync worker reads: none (the store is the source of truth)
+    #[arg(long, default_value = "none")]
+    pub source: String,
+    /// Replace an existing file (its store becomes unreadable)
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct HttpArgs {
+    /// HTTP port
+    #[arg(long, env = "OP_HTTP_PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// Largest file inlined by `inline_files=true`, in KB
+    #[arg(long, env = "OP_MAX_INLINE_FILE_SIZE_KB", default_value_t = 100)]
+    pub max_inline_file_kb: u64,
+    /// Largest request body accepted, in KB
+    #[arg(long, env = "LATCHKEY_MAX_BODY_KB", default_value_t = 1024)]
+    pub max_body_kb: usize,
+}
+
+impl HttpArgs {
+    fn config(&self) -> HttpConfig {
+        HttpConfig {
+            max_inline_file_kb: self.max_inline_file_kb,
+            max_body_bytes: self.max_body_kb.saturating_mul(1024),
+            ..HttpConfig::default()
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub http: HttpArgs,
+    /// Address to listen on
+    #[arg(long, env = "LATCHKEY_BIND", default_value = "0.0.0.0")]
+    pub bind: IpAddr,
+}
+
+#[derive(Args, Debug)]
+pub struct DevArgs {
+    /// Accept this fixed string as a full-access token (like `vault server -dev-root-token-id`);
+    /// without it a full-access JWT is issued and printed
+    #[arg(long, env = "LATCHKEY_DEV_TOKEN")]
+    pub token: Option<String>,
+    /// Keep the store here (credentials are created in it when missing); default: a throwaway dir
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub http: HttpArgs,
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Issue a token and print it
+    Issue {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// A name to recognise the token by
+        #[arg(long)]
+        name: String,
+        /// NAME_OR_ID:r|w|rw (repeatable); r is the default
+        #[arg(long = "vault", required = true)]
+        vaults: Vec<String>,
+        /// Lifetime, e.g. 30d, 12h, 90m
+        #[arg(long)]
+        expires_in: Option<String>,
+    },
+    /// List issued tokens
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Revoke tokens by id or name
+    Revoke {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Token id (jti) or name
+        token: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum VaultCommand {
+    /// Create a vault
+    Create {
+        #[command(flatten)]
+        store: StoreArgs,
+        name: String,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// List vaults
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct HealthcheckArgs {
+    /// URL to probe [default: http://127.0.0.1:$OP_HTTP_PORT/heartbeat]
+    #[arg(long)]
+    pub url: Option<String>,
+    #[arg(long, env = "OP_HTTP_PORT", default_value_t = 8080)]
+    pub port: u16,
+}
+
+/// Entry point of the binary.
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("latchkey: cannot start the runtime: {err}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("latchkey: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Init(args) => init(args),
+        Command::Serve(args) | Command::Api(args) => serve(args).await,
+        Command::Dev(args) => dev(args).await,
+        Command::Token(cmd) => token(cmd).await,
+        Command::Vault(cmd) => vault(cmd).await,
+        Command::Healthcheck(args) => healthcheck(args).await,
+    }
+}
+
+fn init_logging(json: bool) {
+    let level = std::env::var("OP_LOG_LEVEL").unwrap_or_else(|_| "info".into());
+    let filter = tracing_subscriber::EnvFilter::try_new(format!("latchkey={level}"))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("latchkey=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().flatten_event(true).try_init()
+    } else {
+        builder.compact().try_init()
+    };
+}
+
+fn parse_source(spec: &str) -> anyhow::Result<serde_json::Value> {
+    match spec {
+        "none" => Ok(serde_json::json!({"kind": "none"})),
+        other => anyhow::bail!(
+            "unknown source \"{other}\"; this version supports --source none (the store is the source of truth)"
+        ),
+    }
+}
+
+fn init(args: InitArgs) -> anyhow::Result<()> {
+    let path = args
+        .credentials
+        .unwrap_or_else(config::default_credentials_path);
+    let passphrase = match &args.passphrase_file {
+        Some(file) => config::passphrase(Some(file))?,
+        None => None,
+    };
+    let credentials = Credentials::generate(parse_source(&args.source)?);
+    credentials
+        .write_new(&path, passphrase.as_deref(), args.force)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "wrote {} (mode 0600{})",
+        path.display(),
+        if passphrase.is_some() {
+            ", sealed with a passphrase"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    init_logging(true);
+    for var in ["OP_BUS_PORT", "OP_BUS_PEERS"] {
+        if std::env::var_os(var).is_some() {
+            tracing::info!("{var} is set; latchkey processes share the database and need no bus, so it is ignored");
+        }
+    }
+    let credentials = args.store.credentials.load()?;
+    let store = server::open_store(&credentials, &args.store.data_dir()).await?;
+    let state = server::state(&credentials, store, args.http.config(), None)?;
+    let listener = server::bind(SocketAddr::new(args.bind, args.http.port)).await?;
+    tracing::info!(address = %listener.local_addr()?, "latchkey api listening");
+    server::serve(listener, state, shutdown::signal()).await
+}
+
+async fn dev(args: DevArgs) -> anyhow::Result<()> {
+    init_logging(false);
+    let started = std::time::Instant::now();
+    let (data_dir, _throwaway) = match &args.data_dir {
+        Some(dir) => (dir.clone(), None),
+        None => {
+            let dir = tempdir()?;
+            (dir.clone(), Some(RemoveOnDrop(dir)))
+        }
+    };
+    std::fs::create_dir_all(&data_dir)?;
+    let credentials_path = data_dir.join("credentials.json");
+    let credentials = if credentials_path.exists() {
+        Credentials::load(&credentials_path.display().to_string(), None)
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+    } else {
+        let credentials = Credentials::generate(serde_json::json!({"kind": "none"}));
+        credentials
+            .write_new(&credentials_path, None, false)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        credentials
+    };
+    let store = server::open_store(&credentials, &data_dir.join("data")).await?;
+    if store.list_vaults().await?.is_empty() {
+        demo::seed(&store, &credentials.server_id).await?;
+    }
+    let state = server::state(
+        &credentials,
+        store.clone(),
+        args.http.config(),
+        args.token.clone(),
+    )?;
+    let token = match &args.token {
+        Some(token) => token.clone(),
+        None => {
+            let vts = store
+                .list_vaults()
+                .await?
+                .into_iter()
+                .map(|v| VaultClaim {
+                    u: v.id,
+                    a: ACL_READ_WRITE,
+                })
+                .collect();
+            state.auth.issue("dev", vts, None).await?.0
+        }
+    };
+    let listener = server::bind(SocketAddr::new(args.bind, args.http.port)).await?;
+    let addr = listener.local_addr()?;
+    let host = if addr.ip().is_unspecified() {
+        format!("http://127.0.0.1:{}", addr.port())
+    } else {
+        format!("http://{addr}")
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "# latchkey dev: ready in {} ms; data in {}",
+        started.elapsed().as_millis(),
+        data_dir.display()
+    )?;
+    writeln!(out, "export OP_CONNECT_HOST={host}")?;
+    writeln!(out, "export OP_CONNECT_TOKEN={token}")?;
+    out.flush()?;
+    drop(out);
+    server::serve(listener, state, shutdown::signal()).await
+}
+
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tempdir() -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("latchkey-dev-{}", crate::ids::new_id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// `NAME_OR_ID[:r|w|rw]`.
+fn split_grant(spec: &str) -> anyhow::Result<(&str, u32)> {
+    let (vault, mode) = match spec.rsplit_once(':') {
+        Some((vault, mode)) if matches!(mode, "r" | "w" | "rw" | "wr") => (vault, mode),
+        _ => (spec, "r"),
+    };
+    if vault.is_empty() {
+        anyhow::bail!("--vault needs a vault name or id, e.g. --vault Infra:rw");
+    }
+    let acl = match mode {
+        "r" => ACL_READ,
+        "w" => ACL_WRITE,
+        _ => ACL_READ_WRITE,
+    };
+    Ok((vault, acl))
+}
+
+async fn token(cmd: TokenCommand) -> anyhow::Result<()> {
+    match cmd {
+        TokenCommand::Issue {
+            store,
+            name,
+            vaults,
+            expires_in,
+        } => {
+            let credentials = store.credentials.load()?;
+            let db = server::open_store(&credentials, &store.data_dir()).await?;
+            let mut vts: Vec<VaultClaim> = Vec::new();
+            for spec in &vaults {
+                let (vault, acl) = split_grant(spec)?;
+                let record = db.resolve_vault(vault).await?;
+                vts.retain(|v| v.u != record.id);
+                vts.push(VaultClaim {
+                    u: record.id,
+                    a: acl,
+                });
+            }
+            let expires = expires_in
+                .as_deref()
+                .map(parse_duration)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!(e))?;
+            let state = server::state(&credentials, db.clone(), HttpConfig::default(), None)?;
+            let (token, _) = state.auth.issue(&name, vts, expires).await?;
+            db.close().await;
+            println!("{token}");
+            Ok(())
+        }
+        TokenCommand::List { store } => {
+            let credentials = store.credentials.load()?;
+            let db = server::open_store(&credentials, &store.data_dir()).await?;
+            let now = timefmt::now();
+            println!(
+                "{:<26}  {:<20}  {:<20}  {:<20}  {:<8}  VAULTS",
+                "ID", "NAME", "ISSUED", "EXPIRES", "STATE"
+            );
+            for t in db.list_tokens().await? {
+                let state = if t.revoked_at.is_some() {
+                    "revoked"
+                } else if t.expires_at.is_some_and(|e| e <= now) {
+                    "expired"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{:<26}  {:<20}  {:<20}  {:<20}  {:<8}  {}",
+                    t.jti,
+                    t.name,
+                    timefmt::rfc3339(t.issued_at),
+                    t.expires_at
+                        .map_or_else(|| "never".to_string(), timefmt::rfc3339),
+                    state,
+                    t.grants
+                );
+            }
+            db.close().await;
+            Ok(())
+        }
+        TokenCommand::Revoke { store, token } => {
+            let credentials = store.credentials.load()?;
+            let db = server::open_store(&credentials, &store.data_dir()).await?;
+            let revoked = db.revoke_tokens(&token, timefmt::now()).await?;
+            db.close().await;
+            if revoked.is_empty() {
+                anyhow::bail!("no active token with id or name \"{token}\"");
+            }
+            for jti in revoked {
+                println!("revoked {jti}");
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn vault(cmd: VaultCommand) -> anyhow::Result<()> {
+    match cmd {
+        VaultCommand::Create {
+            store,
+            name,
+            description,
+        } => {
+            let credentials = store.credentials.load()?;
+            let db = server::open_store(&credentials, &store.data_dir()).await?;
+            let vault = db
+                .create_vault(
+                    None,
+                    &name,
+                    &description,
+                    crate::model::VaultType::UserCreated,
+                )
+                .await?;
+            db.close().await;
+            println!("{}", vault.id);
+            Ok(())
+        }
+        VaultCommand::List { store } => {
+            let credentials = store.credentials.load()?;
+            let db = server::open_store(&credentials, &store.data_dir()).await?;
+            for v in db.list_vaults().await? {
+                println!("{}  {:>6} items  {}", v.id, v.items, v.name);
+            }
+            db.close().await;
+            Ok(())
+        }
+    }
+}
+
+async fn healthcheck(args: HealthcheckArgs) -> anyhow::Result<()> {
+    let url = args
+        .url
+        .unwrap_or_else(|| format!("http://127.0.0.1:{}/heartbeat", args.port));
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| anyhow::anyhow!("healthcheck supports http:// URLs"))?;
+    let (authority, path) = rest
+        .split_once('/')
+        .map_or((rest, "/".to_string()), |(a, p)| (a, format!("/{p}")));
+    let probe = async {
+        let mut stream = tokio::net::TcpStream::connect(authority).await?;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        stream
+            .write_all(
+                format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            )
+            .await?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await?;
+        Ok::<_, std::io::Error>(response)
+    };
+    let response = tokio::time::timeout(std::time::Duration::from_secs(5), probe)
+        .await
+        .map_err(|_| anyhow::anyhow!("{url} did not answer within 5 s"))??;
+    let status_line = String::from_utf8_lossy(&response);
+    let ok = status_line.starts_with("HTTP/1.1 200") || status_line.starts_with("HTTP/1.0 200");
+    if ok {
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "{url} is not healthy: {}",
+            status_line.lines().next().unwrap_or("")
+        )
+    }
+}

@@ -1,0 +1,218 @@
+//! Item files: list, get one (optionally with base64 content inline), and raw content.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::Engine;
+use serde::Deserialize;
+
+use super::activity::Action;
+use super::extract::{flag, Auth, Ids, Meta, QueryParams};
+use super::items::{find_item, require};
+use super::{render, AppState};
+use crate::error::{ApiError, ApiResult};
+use crate::model::{FileJson, StoredFile};
+use crate::store::ItemRecord;
+
+/// The spec names the flag `inline_files`, the API reference `inline_content`: both are accepted.
+#[derive(Deserialize)]
+pub struct InlineQuery {
+    inline_files: Option<String>,
+    inline_content: Option<String>,
+}
+
+impl InlineQuery {
+    fn inline(&self) -> bool {
+        flag(self.inline_files.as_deref()) || flag(self.inline_content.as_deref())
+    }
+}
+
+async fn file_json(
+    state: &AppState,
+    item: &ItemRecord,
+    file: &StoredFile,
+    inline: bool,
+) -> ApiResult<FileJson> {
+    if !inline {
+        return Ok(render::file(item, file, None));
+    }
+    let limit = state.config.max_inline_file_kb.saturating_mul(1024);
+    if u64::try_from(file.size).unwrap_or(u64::MAX) > limit {
+        return Err(ApiError::PayloadTooLarge(
+            "File is too large to inline in request. Use the /v1/vaults/{vaultUUID}/items/{itemUUID}/files/{fileUUID}/content endpoint instead.".into(),
+        ));
+    }
+    let content = load(state, item, file).await?;
+    Ok(render::file(
+        item,
+        file,
+        Some(base64::engine::general_purpose::STANDARD.encode(content)),
+    ))
+}
+
+async fn load(state: &AppState, item: &ItemRecord, file: &StoredFile) -> ApiResult<Vec<u8>> {
+    state
+        .store
+        .file_content(&item.vault_id, &item.id, &file.id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("file {} not found", file.id)))
+}
+
+fn find_file<'a>(item: &'a ItemRecord, file_id: &str) -> ApiResult<&'a StoredFile> {
+    item.data
+        .body
+        .files
+        .iter()
+        .find(|f| f.id == file_id)
+        .ok_or_else(|| ApiError::NotFound(format!("file {file_id} not found")))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Auth(access): Auth,
+    Meta(meta): Meta,
+    ids: Ids,
+    QueryParams(query): QueryParams<InlineQuery>,
+) -> ApiResult<Json<Vec<FileJson>>> {
+    require(
+        &state,
+        &meta,
+        &access,
+        Action::Read,
+        &ids.vault,
+        Some(ids.item()),
+    )?;
+    let item = find_item(&state, &ids.vault, ids.item()).await?;
+    let mut files = Vec::with_capacity(item.data.body.files.len());
+    for file in &item.data.body.files {
+        files.push(file_json(&state, &item, file, query.inline()).await?);
+    }
+    state.activity.record(
+        &meta,
+        &access,
+        Action::Read,
+        true,
+        &ids.vault,
+        Some(&item.id),
+        Some(item.version),
+    );
+    Ok(Json(files))
+}
+
+pub async fn get_one(
+    State(state): State<AppState>,
+    Auth(access): Auth,
+    Meta(meta): Meta,
+    ids: Ids,
+    QueryParams(query): QueryParams<InlineQuery>,
+) -> ApiResult<Json<FileJson>> {
+    require(
+        &state,
+        &meta,
+        &access,
+        Action::Read,
+        &ids.vault,
+        Some(ids.item()),
+    )?;
+    let item = find_item(&state, &ids.vault, ids.item()).await?;
+    let file = find_file(&item, ids.file())?;
+    let json = file_json(&state, &item, file, query.inline()).await?;
+    state.activity.record(
+        &meta,
+        &access,
+        Action::Read,
+        true,
+        &ids.vault,
+        Some(&item.id),
+        Some(item.version),
+    );
+    Ok(Json(json))
+}
+
+pub async fn content(
+    State(state): State<AppState>,
+    Auth(access): Auth,
+    Meta(meta): Meta,
+    ids: Ids,
+) -> ApiResult<Response> {
+    require(
+        &state,
+        &meta,
+        &access,
+        Action::Read,
+        &ids.vault,
+        Some(ids.item()),
+    )?;
+    let item = find_item(&state, &ids.vault, ids.item()).await?;
+    let file = find_file(&item, ids.file())?;
+    let bytes = load(&state, &item, file).await?;
+    state.activity.record(
+        &meta,
+        &access,
+        Action::Read,
+        true,
+        &ids.vault,
+        Some(&item.id),
+        Some(item.version),
+    );
+    let length = bytes.len();
+    let mut response = Body::from(bytes).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    if let Ok(value) = HeaderValue::from_str(&content_disposition(&file.name)) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+/// `attachment; filename="…"` with an ASCII fallback, plus RFC 5987 `filename*` for other names.
+fn content_disposition(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if ascii == name {
+        format!("attachment; filename=\"{name}\"")
+    } else {
+        let encoded: String = name
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_disposition;
+
+    #[test]
+    fn disposition_quotes_and_encodes() {
+        assert_eq!(
+            content_disposition("a b.txt"),
+            "attachment; filename=\"a b.txt\""
+        );
+        assert_eq!(
+            content_disposition("résumé\".pdf"),
+            "attachment; filename=\"r_sum__.pdf\"; filename*=UTF-8''r%C3%A9sum%C3%A9%22.pdf"
+        );
+    }
+}

@@ -1,0 +1,124 @@
+//! Prometheus text exposition of request counts and latencies, store sizes and process memory.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::time::Duration;
+
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
+
+#[derive(Default)]
+struct Histogram {
+    buckets: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    latency: Mutex<BTreeMap<String, Histogram>>,
+}
+
+impl Metrics {
+    pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        {
+            let mut requests = self
+                .requests
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            *requests
+                .entry((method.to_string(), route.to_string(), status))
+                .or_default() += 1;
+        }
+        let seconds = elapsed.as_secs_f64();
+        let mut latency = self
+            .latency
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let h = latency.entry(route.to_string()).or_default();
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if seconds <= *bound {
+                h.buckets[i] += 1;
+            }
+        }
+        h.count += 1;
+        h.sum += seconds;
+    }
+
+    /// `counts` is (vaults, items) from the store, when it could be read.
+    pub fn render(&self, counts: Option<(i64, i64)>) -> String {
+        let mut out = String::new();
+        out.push_str(
+            "# HELP latchkey_http_requests_total HTTP requests by method, route and status.\n",
+        );
+        out.push_str("# TYPE latchkey_http_requests_total counter\n");
+        for ((method, route, status), n) in self
+            .requests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "latchkey_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}"
+            );
+        }
+        out.push_str("# HELP latchkey_http_request_duration_seconds Request latency by route.\n");
+        out.push_str("# TYPE latchkey_http_request_duration_seconds histogram\n");
+        for (route, h) in self
+            .latency
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+        {
+            for (i, bound) in BUCKETS.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "latchkey_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {}",
+                    h.buckets[i]
+                );
+            }
+            let _ = writeln!(
+                out,
+                "latchkey_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(
+                out,
+                "latchkey_http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "latchkey_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                h.count
+            );
+        }
+        if let Some((vaults, items)) = counts {
+            out.push_str(
+                "# HELP latchkey_vaults Vaults in the store.\n# TYPE latchkey_vaults gauge\n",
+            );
+            let _ = writeln!(out, "latchkey_vaults {vaults}");
+            out.push_str(
+                "# HELP latchkey_items Items in the store.\n# TYPE latchkey_items gauge\n",
+            );
+            let _ = writeln!(out, "latchkey_items {items}");
+        }
+        if let Some(rss) = resident_bytes() {
+            out.push_str("# HELP process_resident_memory_bytes Resident memory size in bytes.\n");
+            out.push_str("# TYPE process_resident_memory_bytes gauge\n");
+            let _ = writeln!(out, "process_resident_memory_bytes {rss}");
+        }
+        out
+    }
+}
+
+/// Resident set size from /proc (Linux); `None` elsewhere.
+pub fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}

@@ -1,0 +1,125 @@
+//! Records to wire JSON (reference §4).
+
+use crate::model::{
+    FieldJson, FieldType, FileJson, IdRef, ItemJson, SectionJson, UrlJson, VaultJson,
+};
+use crate::store::{ItemRecord, VaultRecord};
+use crate::timefmt::rfc3339;
+use crate::totp::Totp;
+
+pub fn vault(v: &VaultRecord) -> VaultJson {
+    VaultJson {
+        id: v.id.clone(),
+        name: v.name.clone(),
+        description: v.description.clone(),
+        attribute_version: v.attribute_version,
+        content_version: v.content_version,
+        items: v.items,
+        vault_type: v.vault_type.as_str().to_string(),
+        created_at: rfc3339(v.created_at),
+        updated_at: rfc3339(v.updated_at),
+    }
+}
+
+pub fn content_path(vault_id: &str, item_id: &str, file_id: &str) -> String {
+    format!("/v1/vaults/{vault_id}/items/{item_id}/files/{file_id}/content")
+}
+
+fn section_ref(id: Option<&String>) -> Option<IdRef> {
+    id.map(|id| IdRef { id: id.clone() })
+}
+
+pub fn file(item: &ItemRecord, f: &crate::model::StoredFile, content: Option<String>) -> FileJson {
+    FileJson {
+        id: f.id.clone(),
+        name: f.name.clone(),
+        size: f.size,
+        content_path: content_path(&item.vault_id, &item.id, &f.id),
+        section: section_ref(f.section.as_ref()),
+        content,
+    }
+}
+
+/// A summary (list responses): no sections, fields or files.
+pub fn summary(item: &ItemRecord) -> ItemJson {
+    let s = &item.data.summary;
+    ItemJson {
+        id: item.id.clone(),
+        title: s.title.clone(),
+        vault: IdRef {
+            id: item.vault_id.clone(),
+        },
+        category: item.category.as_str().to_string(),
+        urls: s
+            .urls
+            .iter()
+            .map(|u| UrlJson {
+                label: u.label.clone(),
+                primary: u.primary,
+                href: u.href.clone(),
+            })
+            .collect(),
+        favorite: s.favorite,
+        tags: s.tags.clone(),
+        version: item.version,
+        state: item.state.clone(),
+        created_at: rfc3339(item.created_at),
+        updated_at: rfc3339(item.updated_at),
+        last_edited_by: item.last_edited_by.clone(),
+        sections: None,
+        fields: None,
+        files: None,
+    }
+}
+
+/// A full item. OTP fields carry the current code in `totp`.
+pub fn full(item: &ItemRecord) -> ItemJson {
+    let body = &item.data.body;
+    let mut json = summary(item);
+    json.sections = (!body.sections.is_empty()).then(|| {
+        body.sections
+            .iter()
+            .map(|s| SectionJson {
+                id: s.id.clone(),
+                label: s.label.clone(),
+            })
+            .collect()
+    });
+    json.fields = Some(
+        body.fields
+            .iter()
+            .map(|f| FieldJson {
+                id: f.id.clone(),
+                section: section_ref(f.section.as_ref()),
+                field_type: f.field_type.as_str().to_string(),
+                purpose: f.purpose.as_str().to_string(),
+                label: f.label.clone(),
+                totp: match (f.field_type, f.value.as_deref()) {
+                    (FieldType::Otp, Some(v)) if !v.is_empty() => {
+                        Totp::parse(v).ok().map(|t| t.code_now())
+                    }
+                    _ => None,
+                },
+                value: f.value.clone(),
+                entropy: f.entropy,
+            })
+            .collect(),
+    );
+    json.files =
+        (!body.files.is_empty()).then(|| body.files.iter().map(|f| file(item, f, None)).collect());
+    json
+}
+
+/// What a write-only token gets back from a write: the item's shape without its contents
+/// (Connect 1.7.1 closed a hole where PATCH let such tokens read items).
+pub fn redacted(item: &ItemRecord) -> ItemJson {
+    let mut json = full(item);
+    if let Some(fields) = json.fields.as_mut() {
+        for f in fields {
+            f.value = None;
+            f.totp = None;
+            f.entropy = None;
+        }
+    }
+    json
+}

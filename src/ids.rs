@@ -1,0 +1,97 @@
+//! Identifiers in Connect's shape: 26 characters of lowercase (or, for accounts and servers,
+//! uppercase) RFC 4648 base32, taken from 16 random bytes.
+
+use data_encoding::BASE32_NOPAD;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// A fresh random id for vaults, items, fields, sections and files.
+pub fn new_id() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    encode(&bytes).to_ascii_lowercase()
+}
+
+/// A fresh random id in the uppercase form Connect uses for accounts, servers and users.
+pub fn new_upper_id() -> String {
+    new_id().to_ascii_uppercase()
+}
+
+/// A stable id derived from a name, for sources that have none of their own.
+pub fn derived_id(namespace: &str, key: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(namespace.as_bytes());
+    hasher.update([0]);
+    hasher.update(key.as_bytes());
+    let digest = hasher.finalize();
+    encode(&digest[..16]).to_ascii_lowercase()
+}
+
+fn encode(bytes: &[u8]) -> String {
+    let mut s = BASE32_NOPAD.encode(bytes);
+    s.truncate(26);
+    s
+}
+
+/// The shape every Connect client validates ids with: `^[a-z0-9]{26}$`. Only the shape is checked
+/// (not the base32 alphabet), so that a well-formed unknown id is a 404, as in Connect.
+pub fn is_valid_id(s: &str) -> bool {
+    s.len() == 26
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+/// A random RFC 4122 version 4 UUID string (activity request ids).
+pub fn new_uuid() -> String {
+    let mut b = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex = data_encoding::HEXLOWER.encode(&b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_ids_have_connect_shape_and_differ() {
+        let a = new_id();
+        let b = new_id();
+        assert!(is_valid_id(&a), "{a}");
+        assert_ne!(a, b);
+        assert!(a
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || (b'2'..=b'7').contains(&c)));
+        let upper = new_upper_id();
+        assert_eq!(upper.len(), 26);
+        assert!(upper
+            .bytes()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()));
+    }
+
+    #[test]
+    fn derived_ids_are_stable_and_distinct() {
+        assert_eq!(derived_id("vault", "Infra"), derived_id("vault", "Infra"));
+        assert_ne!(derived_id("vault", "Infra"), derived_id("item", "Infra"));
+        assert!(is_valid_id(&derived_id("vault", "Infra")));
+    }
+
+    #[test]
+    fn shape_check() {
+        assert!(is_valid_id("abcdefghijklmnop1234567890"));
+        assert!(!is_valid_id("ABCDEFGHIJKLMNOP1234567890"));
+        assert!(!is_valid_id("abcdefghijklmnop123456789"));
+        assert!(!is_valid_id("abcdefghijklmnop12345678901"));
+        assert!(!is_valid_id("[object Object]"));
+        assert!(!is_valid_id("abcdefghijklmnop12345678-0"));
+    }
+}

@@ -1,0 +1,518 @@
+//! Turns a client's item body into the stored item: validation, server-assigned ids, built-in
+//! fields, generated values, OTP and date normalisation. Every rejection is a message for a 400.
+
+use std::collections::HashSet;
+
+use super::{
+    Category, FieldInput, FieldType, ItemBodyData, ItemData, ItemInput, ItemSummaryData, Purpose,
+    StoredField, StoredSection, StoredUrl,
+};
+use crate::{field_values, generator, ids, totp};
+
+/// Bounds on what one item may hold, so that a hostile body cannot make the store grow without end.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_title_chars: usize,
+    pub max_label_chars: usize,
+    pub max_fields: usize,
+    pub max_sections: usize,
+    pub max_tags: usize,
+    pub max_tag_chars: usize,
+    pub max_urls: usize,
+    pub max_value_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_title_chars: 1024,
+            max_label_chars: 1024,
+            max_fields: 1000,
+            max_sections: 200,
+            max_tags: 100,
+            max_tag_chars: 256,
+            max_urls: 100,
+            max_value_bytes: 256 * 1024,
+        }
+    }
+}
+
+/// Whether the body creates an item or replaces an existing one (whose category and files it keeps).
+pub enum BuildMode<'a> {
+    Create,
+    Replace {
+        category: Category,
+        previous: &'a ItemData,
+    },
+}
+
+const BUILT_IN: [(Purpose, &str, FieldType); 3] = [
+    (Purpose::Username, "username", FieldType::String),
+    (Purpose::Password, "password", FieldType::Concealed),
+    (Purpose::Notes, "notesPlain", FieldType::String),
+];
+
+fn built_ins_for(category: Category) -> &'static [Purpose] {
+    match category {
+        Category::Login => &[Purpose::Username, Purpose::Password, Purpose::Notes],
+        Category::Password => &[Purpose::Password, Purpose::Notes],
+        _ => &[Purpose::Notes],
+    }
+}
+
+fn built_in(purpose: Purpose) -> Option<(&'static str, FieldType)> {
+    BUILT_IN
+        .iter()
+        .find(|(p, _, _)| *p == purpose)
+        .map(|(_, id, t)| (*id, *t))
+}
+
+fn non_empty(s: Option<String>) -> Option<String> {
+    s.filter(|s| !s.is_empty())
+}
+
+/// Validates `input` and produces the category and the stored item.
+pub fn build_item(
+    input: ItemInput,
+    mode: &BuildMode<'_>,
+    limits: &Limits,
+) -> Result<(Category, ItemData), String> {
+    let category = match (mode, non_empty(input.category)) {
+        (BuildMode::Create, None) => {
+            return Err("Invalid item category: category is required".into());
+        }
+        (BuildMode::Create, Some(c)) => {
+            let category = Category::parse(&c)
+                .ok_or_else(|| format!("Invalid item category \"{}\"", clip(&c, 40)))?;
+            if !category.creatable() {
+                return Err(format!(
+                    "Invalid item category: {category} items cannot be created through the Connect API"
+                ));
+            }
+            category
+        }
+        (BuildMode::Replace { category, .. }, None) => *category,
+        (BuildMode::Replace { category, .. }, Some(c)) => {
+            if c != category.as_str() {
+                return Err(format!(
+                    "The category cannot be changed after creating an item (item is {category})"
+                ));
+            }
+            *category
+        }
+    };
+    let previous = match mode {
+        BuildMode::Create => None,
+        BuildMode::Replace { previous, .. } => Some(*previous),
+    };
+
+    let title = input.title.unwrap_or_default();
+    check_len("title", &title, limits.max_title_chars)?;
+
+    let mut tags: Vec<String> = Vec::new();
+    for tag in input.tags.unwrap_or_default() {
+        check_len("tag", &tag, limits.max_tag_chars)?;
+        if !tag.is_empty() && !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    if tags.len() > limits.max_tags {
+        return Err(format!(
+            "Too many tags: {} (at most {})",
+            tags.len(),
+            limits.max_tags
+        ));
+    }
+
+    let urls_in = input.urls.unwrap_or_default();
+    if urls_in.len() > limits.max_urls {
+        return Err(format!(
+            "Too many URLs: {} (at most {})",
+            urls_in.len(),
+            limits.max_urls
+        ));
+    }
+    let mut urls = Vec::with_capacity(urls_in.len());
+    for url in urls_in {
+        let href = url.href.unwrap_or_default();
+        if href.is_empty() {
+            return Err("Every URL needs an href".into());
+        }
+        check_bytes("URL", &href, limits.max_value_bytes)?;
+        let label = non_empty(url.label);
+        if let Some(label) = &label {
+            check_len("URL label", label, limits.max_label_chars)?;
+        }
+        urls.push(StoredUrl {
+            label,
+            primary: url.primary.unwrap_or(false),
+            href,
+        });
+    }
+
+    let sections_in: Vec<_> = input
+        .sections
+        .unwrap_or_default()
+        .into_iter()
+        .flatten()
+        .collect();
+    if sections_in.len() > limits.max_sections {
+        return Err(format!(
+            "Too many sections: {} (at most {})",
+            sections_in.len(),
+            limits.max_sections
+        ));
+    }
+    let mut sections: Vec<StoredSection> = Vec::with_capacity(sections_in.len());
+    for section in sections_in {
+        let id = non_empty(section.id).unwrap_or_else(ids::new_id);
+        check_len("section id", &id, 128)?;
+        if sections.iter().any(|s| s.id == id) {
+            return Err(format!("Duplicate section id \"{id}\""));
+        }
+        let label = non_empty(section.label);
+        if let Some(label) = &label {
+            check_len("section label", label, limits.max_label_chars)?;
+        }
+        sections.push(StoredSection { id, label });
+    }
+
+    let fields_in = input.fields.unwrap_or_default();
+    if fields_in.len() > limits.max_fields {
+        return Err(format!(
+            "Too many fields: {} (at most {})",
+            fields_in.len(),
+            limits.max_fields
+        ));
+    }
+    let mut fields = Vec::with_capacity(fields_in.len() + 3);
+    for field in fields_in {
+        let stored = build_field(field, &mut sections, previous, limits)?;
+        fields.push(stored);
+    }
+    if sections.len() > limits.max_sections {
+        return Err(format!(
+            "Too many sections (at most {})",
+            limits.max_sections
+        ));
+    }
+    let fields = arrange_fields(category, fields)?;
+
+    let files = previous.map(|p| p.body.files.clone()).unwrap_or_default();
+
+    Ok((
+        category,
+        ItemData {
+            summary: ItemSummaryData {
+                title,
+                favorite: input.favorite.unwrap_or(false),
+                tags,
+                urls,
+            },
+            body: ItemBodyData {
+                sections,
+                fields,
+                files,
+            },
+        },
+    ))
+}
+
+fn build_field(
+    field: FieldInput,
+    sections: &mut Vec<StoredSection>,
+    previous: Option<&ItemData>,
+    limits: &Limits,
+) -> Result<StoredField, String> {
+    let type_text = field.field_type.unwrap_or_default();
+    let mut field_type = FieldType::parse_input(&type_text).ok_or_else(|| {
+        format!(
+            "Invalid field type \"{}\"; expected one of {}",
+            clip(&type_text, 40),
+            FieldType::ALL
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })?;
+    let purpose_text = field.purpose.unwrap_or_default();
+    let purpose = Purpose::parse(&purpose_text).ok_or_else(|| {
+        format!(
+            "Invalid field purpose \"{}\"; expected USERNAME, PASSWORD, NOTES or none",
+            clip(&purpose_text, 40)
+        )
+    })?;
+
+    let mut id = non_empty(field.id);
+    if let Some((builtin_id, builtin_type)) = built_in(purpose) {
+        id = Some(builtin_id.to_string());
+        if type_text.is_empty() {
+            field_type = builtin_type;
+        }
+    }
+    let id = id.unwrap_or_else(ids::new_id);
+    check_len("field id", &id, 128)?;
+
+    let label = field.label.unwrap_or_default();
+    check_len("field label", &label, limits.max_label_chars)?;
+    let label = if label.is_empty() {
+        built_in(purpose).map_or(label, |(builtin_id, _)| builtin_id.to_string())
+    } else {
+        label
+    };
+
+    let section = match field.section {
+        Some(section_ref) => match non_empty(section_ref.id) {
+            Some(section_id) => {
+                check_len("section id", &section_id, 128)?;
+                if !sections.iter().any(|s| s.id == section_id) {
+                    sections.push(StoredSection {
+                        id: section_id.clone(),
+                        label: non_empty(section_ref.label),
+                    });
+                }
+                Some(section_id)
+            }
+            None => None,
+        },
+        None => None,
+    };
+
+    let mut value = field.value;
+    let mut entropy = None;
+    if field.generate.unwrap_or(false) && value.as_deref().unwrap_or("").is_empty() {
+        let generated = generator::generate(field.recipe.as_ref()).map_err(|e| e.to_string())?;
+        value = Some(generated.value);
+        entropy = Some(generated.entropy);
+    } else if let Some(v) = &value {
+        // Keep the entropy of a generated value when a client echoes the item back unchanged.
+        entropy = previous
+            .and_then(|p| p.body.fields.iter().find(|f| f.id == id))
+            .filter(|f| f.value.as_deref() == Some(v.as_str()))
+            .and_then(|f| f.entropy);
+    }
+    if let Some(v) = &value {
+        check_bytes("field value", v, limits.max_value_bytes)?;
+        match field_type {
+            FieldType::Otp if !v.is_empty() => {
+                totp::Totp::parse(v).map_err(|e| {
+                    format!("Invalid OTP value for field \"{}\": {e}", clip(&label, 64))
+                })?;
+            }
+            FieldType::Date => {
+                value = Some(field_values::normalize_date(v).map_err(|e| e.to_string())?);
+            }
+            FieldType::MonthYear => {
+                value = Some(field_values::normalize_month_year(v).map_err(|e| e.to_string())?);
+            }
+            _ => {}
+        }
+    }
+
+    Ok(StoredField {
+        id,
+        section,
+        field_type,
+        purpose,
+        label,
+        value,
+        entropy,
+    })
+}
+
+/// Puts the built-in fields of the category first (creating empty ones that are missing) and
+/// refuses duplicates, as Connect does ("You can only use one \"password\" field.").
+fn arrange_fields(
+    category: Category,
+    fields: Vec<StoredField>,
+) -> Result<Vec<StoredField>, String> {
+    let mut seen = HashSet::new();
+    for field in &fields {
+        if !seen.insert(field.id.as_str()) {
+            return Err(match field.purpose {
+                Purpose::Username => "Primary username may only be set once per item.".into(),
+                Purpose::Password => "You can only use one \"password\" field.".into(),
+                Purpose::Notes => "You can only use one notes field.".into(),
+                Purpose::None => format!("Duplicate field id \"{}\"", field.id),
+            });
+        }
+    }
+    let mut ordered = Vec::with_capacity(fields.len() + 3);
+    let mut rest = fields;
+    for purpose in built_ins_for(category) {
+        let Some((builtin_id, builtin_type)) = built_in(*purpose) else {
+            continue;
+        };
+        if let Some(pos) = rest.iter().position(|f| f.id == builtin_id) {
+            let mut field = rest.remove(pos);
+            field.purpose = *purpose;
+            ordered.push(field);
+        } else {
+            ordered.push(StoredField {
+                id: builtin_id.to_string(),
+                section: None,
+                field_type: builtin_type,
+                purpose: *purpose,
+                label: builtin_id.to_string(),
+                value: None,
+                entropy: None,
+            });
+        }
+    }
+    ordered.extend(rest);
+    Ok(ordered)
+}
+
+fn check_len(what: &str, s: &str, max_chars: usize) -> Result<(), String> {
+    if s.len() > max_chars * 4 || s.chars().count() > max_chars {
+        return Err(format!(
+            "The {what} is too long (at most {max_chars} characters)"
+        ));
+    }
+    Ok(())
+}
+
+fn check_bytes(what: &str, s: &str, max_bytes: usize) -> Result<(), String> {
+    if s.len() > max_bytes {
+        return Err(format!(
+            "The {what} is too long (at most {max_bytes} bytes)"
+        ));
+    }
+    Ok(())
+}
+
+/// Shortens client-supplied text before it goes into an error message.
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(max).collect();
+        out.push('…');
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(json: serde_json::Value) -> ItemInput {
+        serde_json::from_value(json).unwrap()
+    }
+
+    fn create(json: serde_json::Value) -> Result<(Category, ItemData), String> {
+        build_item(input(json), &BuildMode::Create, &Limits::default())
+    }
+
+    #[test]
+    fn login_gets_built_in_fields_first() {
+        let (category, item) = create(serde_json::json!({
+            "category": "LOGIN", "title": "t",
+            "fields": [
+                {"label": "extra", "value": "x"},
+                {"purpose": "PASSWORD", "value": "pw"},
+                {"purpose": "USERNAME", "value": "me"}
+            ]
+        }))
+        .unwrap();
+        assert_eq!(category, Category::Login);
+        let ids: Vec<_> = item.body.fields.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(&ids[..3], ["username", "password", "notesPlain"]);
+        assert_eq!(item.body.fields[1].field_type, FieldType::Concealed);
+        assert_eq!(item.body.fields[1].label, "password");
+        assert_eq!(item.body.fields[1].value.as_deref(), Some("pw"));
+        assert!(ids::is_valid_id(ids[3]));
+    }
+
+    #[test]
+    fn tolerates_go_zero_values_and_nulls() {
+        let (_, item) = create(serde_json::json!({
+            "id": "", "title": "", "vault": {"id": ""}, "category": "PASSWORD",
+            "createdAt": "0001-01-01T00:00:00Z", "updatedAt": "0001-01-01T00:00:00Z",
+            "trashed": false, "files": [], "urls": null, "tags": null, "sections": [null],
+            "fields": [{"type": "", "purpose": "PASSWORD", "value": "v", "section": null, "recipe": null}]
+        }))
+        .unwrap();
+        assert_eq!(item.body.fields.len(), 2);
+    }
+
+    #[test]
+    fn refuses_custom_document_unknown_and_duplicates() {
+        for category in ["CUSTOM", "DOCUMENT", "NOPE", ""] {
+            assert!(
+                create(serde_json::json!({"category": category})).is_err(),
+                "{category}"
+            );
+        }
+        let err = create(serde_json::json!({"category": "LOGIN", "fields": [
+            {"purpose": "PASSWORD", "value": "a"}, {"purpose": "PASSWORD", "value": "b"}]}))
+        .unwrap_err();
+        assert!(err.contains("only use one"), "{err}");
+        let err = create(serde_json::json!({"category": "LOGIN", "fields": [{"type": "WHAT"}]}))
+            .unwrap_err();
+        assert!(err.contains("Invalid field type"), "{err}");
+    }
+
+    #[test]
+    fn generates_and_normalises() {
+        let (_, item) = create(serde_json::json!({"category": "LOGIN", "fields": [
+            {"purpose": "PASSWORD", "generate": true, "recipe": {"length": 12, "characterSets": ["DIGITS"]}},
+            {"type": "DATE", "value": "2024-02-29", "label": "d"},
+            {"type": "MONTH_YEAR", "value": "2027/12", "label": "m"},
+            {"type": "OTP", "value": "JBSWY3DPEHPK3PXP", "label": "otp"}
+        ]}))
+        .unwrap();
+        let password = &item.body.fields[1];
+        let value = password.value.as_deref().unwrap();
+        assert_eq!(value.len(), 12);
+        assert!(value.bytes().all(|b| b.is_ascii_digit()));
+        assert!(password.entropy.unwrap() > 39.0);
+        let date = item.body.fields.iter().find(|f| f.label == "d").unwrap();
+        assert_eq!(date.value.as_deref(), Some("1709164800"));
+        let month = item.body.fields.iter().find(|f| f.label == "m").unwrap();
+        assert_eq!(month.value.as_deref(), Some("202712"));
+        assert!(create(serde_json::json!({"category": "LOGIN", "fields": [
+            {"type": "OTP", "value": "not base32 !!!"}]}))
+        .is_err());
+    }
+
+    #[test]
+    fn replace_keeps_category_and_files_and_refuses_change() {
+        let (_, mut previous) = create(serde_json::json!({"category": "LOGIN"})).unwrap();
+        previous.body.files.push(super::super::StoredFile {
+            id: ids::new_id(),
+            name: "a.txt".into(),
+            size: 1,
+            section: None,
+        });
+        let mode = BuildMode::Replace {
+            category: Category::Login,
+            previous: &previous,
+        };
+        let (_, item) = build_item(
+            input(serde_json::json!({"title": "x"})),
+            &mode,
+            &Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(item.body.files.len(), 1);
+        let err = build_item(
+            input(serde_json::json!({"category": "PASSWORD"})),
+            &mode,
+            &Limits::default(),
+        )
+        .unwrap_err();
+        assert!(err.contains("cannot be changed"));
+    }
+
+    #[test]
+    fn limits_are_enforced() {
+        let long_title = "x".repeat(2000);
+        assert!(create(serde_json::json!({"category": "LOGIN", "title": long_title})).is_err());
+        let fields: Vec<_> = (0..1001)
+            .map(|i| serde_json::json!({"label": format!("f{i}")}))
+            .collect();
+        assert!(create(serde_json::json!({"category": "LOGIN", "fields": fields})).is_err());
+    }
+}

@@ -1,0 +1,327 @@
+//! PATCH: Connect's subset of RFC 6902. Operations apply to the item in its JSON form; the result is
+//! then validated exactly like a PUT body. Fields are addressed by id, not by array index, and
+//! `add /fields` appends (reference §3.11).
+
+use serde_json::{json, Map, Value};
+
+use super::{Category, ItemData, ItemInput, PatchOp};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Add,
+    Remove,
+    Replace,
+}
+
+/// Applies `ops` to `current` and returns the body to validate as a replacement.
+pub fn apply_patch(
+    current: &ItemData,
+    category: Category,
+    ops: &[PatchOp],
+) -> Result<ItemInput, String> {
+    let mut doc = to_document(current, category);
+    for (index, patch) in ops.iter().enumerate() {
+        apply_one(&mut doc, patch).map_err(|e| format!("Invalid patch operation {index}: {e}"))?;
+    }
+    serde_json::from_value(doc).map_err(|e| {
+        format!(
+            "Invalid item after patch: {}",
+            crate::http::json_error_message(&e)
+        )
+    })
+}
+
+fn to_document(item: &ItemData, category: Category) -> Value {
+    let fields: Vec<Value> = item
+        .body
+        .fields
+        .iter()
+        .map(|f| {
+            let mut o = Map::new();
+            o.insert("id".into(), json!(f.id));
+            if let Some(section) = &f.section {
+                o.insert("section".into(), json!({"id": section}));
+            }
+            o.insert("type".into(), json!(f.field_type.as_str()));
+            o.insert("purpose".into(), json!(f.purpose.as_str()));
+            o.insert("label".into(), json!(f.label));
+            if let Some(value) = &f.value {
+                o.insert("value".into(), json!(value));
+            }
+            if let Some(entropy) = f.entropy {
+                o.insert("entropy".into(), json!(entropy));
+            }
+            Value::Object(o)
+        })
+        .collect();
+    json!({
+        "title": item.summary.title,
+        "category": category.as_str(),
+        "favorite": item.summary.favorite,
+        "tags": item.summary.tags,
+        "urls": item.summary.urls.iter().map(|u| json!({"label": u.label, "primary": u.primary, "href": u.href})).collect::<Vec<_>>(),
+        "sections": item.body.sections.iter().map(|s| json!({"id": s.id, "label": s.label})).collect::<Vec<_>>(),
+        "fields": fields,
+    })
+}
+
+fn parse_op(op: &str) -> Result<Op, String> {
+    match op {
+        "add" => Ok(Op::Add),
+        "remove" => Ok(Op::Remove),
+        "replace" => Ok(Op::Replace),
+        other => Err(format!(
+            "unsupported op \"{}\"; Connect supports add, remove and replace",
+            other.chars().take(20).collect::<String>()
+        )),
+    }
+}
+
+/// RFC 6901 token unescaping.
+fn unescape(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
+}
+
+fn apply_one(doc: &mut Value, patch: &PatchOp) -> Result<(), String> {
+    let op = parse_op(&patch.op)?;
+    let value = || -> Result<Value, String> {
+        patch
+            .value
+            .clone()
+            .ok_or_else(|| format!("\"{}\" needs a value", patch.op))
+    };
+    let path = patch.path.as_str();
+    if path.is_empty() || path == "/" {
+        return match op {
+            Op::Replace | Op::Add => {
+                let new = value()?;
+                if !new.is_object() {
+                    return Err("the value for \"/\" must be an item object".into());
+                }
+                *doc = new;
+                Ok(())
+            }
+            Op::Remove => Err("the whole item cannot be removed with PATCH; use DELETE".into()),
+        };
+    }
+    let Some(rest) = path.strip_prefix('/') else {
+        return Err(format!("path \"{}\" must start with \"/\"", clip(path)));
+    };
+    let tokens: Vec<String> = rest.split('/').map(unescape).collect();
+    let obj = doc.as_object_mut().ok_or("the item is not an object")?;
+    match tokens.as_slice() {
+        [attr]
+            if matches!(
+                attr.as_str(),
+                "title" | "favorite" | "tags" | "urls" | "sections" | "fields" | "category"
+            ) =>
+        {
+            let is_list = matches!(attr.as_str(), "tags" | "urls" | "sections" | "fields");
+            match op {
+                Op::Remove => {
+                    let empty = match attr.as_str() {
+                        "title" => json!(""),
+                        "favorite" => json!(false),
+                        "category" => return Err("the category cannot be removed".into()),
+                        _ => json!([]),
+                    };
+                    obj.insert(attr.clone(), empty);
+                }
+                Op::Add if is_list && !value()?.is_array() => {
+                    // Connect's `add /fields` appends one element rather than replacing the array.
+                    let list = list_mut(obj, attr)?;
+                    list.push(value()?);
+                }
+                _ => {
+                    obj.insert(attr.clone(), value()?);
+                }
+            }
+            Ok(())
+        }
+        [list_name, index] if matches!(list_name.as_str(), "tags" | "urls") => {
+            let list = list_mut(obj, list_name)?;
+            let len = list.len();
+            let position = if index == "-" && op == Op::Add {
+                len
+            } else {
+                index
+                    .parse::<usize>()
+                    .map_err(|_| format!("\"{}\" is not an index of /{list_name}", clip(index)))?
+            };
+            match op {
+                Op::Add if position <= len => list.insert(position, value()?),
+                Op::Replace if position < len => list[position] = value()?,
+                Op::Remove if position < len => {
+                    list.remove(position);
+                }
+                _ => {
+                    return Err(format!(
+                        "index {position} is out of range for /{list_name} (length {len})"
+                    ))
+                }
+            }
+            Ok(())
+        }
+        [list_name, id, attrs @ ..]
+            if matches!(list_name.as_str(), "fields" | "sections") && attrs.len() <= 1 =>
+        {
+            let list = list_mut(obj, list_name)?;
+            let position = list
+                .iter()
+                .position(|f| f.get("id").and_then(Value::as_str) == Some(id.as_str()));
+            let noun = if list_name == "fields" {
+                "field"
+            } else {
+                "section"
+            };
+            match (attrs.first(), op, position) {
+                (None, Op::Remove, Some(p)) => {
+                    list.remove(p);
+                }
+                (None, Op::Replace | Op::Add, Some(p)) => {
+                    let mut new = value()?;
+                    let o = new
+                        .as_object_mut()
+                        .ok_or_else(|| format!("the value for a {noun} must be an object"))?;
+                    o.insert("id".into(), json!(id));
+                    list[p] = new;
+                }
+                (None, Op::Add, None) => {
+                    let mut new = value()?;
+                    let o = new
+                        .as_object_mut()
+                        .ok_or_else(|| format!("the value for a {noun} must be an object"))?;
+                    o.insert("id".into(), json!(id));
+                    list.push(new);
+                }
+                (Some(attr), _, Some(p)) => {
+                    let attr = attr.as_str();
+                    if !matches!(
+                        attr,
+                        "label" | "value" | "type" | "purpose" | "section" | "generate" | "recipe"
+                    ) {
+                        return Err(format!(
+                            "\"{}\" is not an attribute of a {noun} that PATCH can change",
+                            clip(attr)
+                        ));
+                    }
+                    let target = list[p]
+                        .as_object_mut()
+                        .ok_or_else(|| format!("the {noun} is not an object"))?;
+                    match op {
+                        Op::Remove => {
+                            target.remove(attr);
+                        }
+                        Op::Add | Op::Replace => {
+                            target.insert(attr.to_string(), value()?);
+                            if attr == "generate" || attr == "recipe" {
+                                // Generating needs an empty value to take effect.
+                                target.remove("value");
+                            }
+                        }
+                    }
+                }
+                _ => {
+                    return Err(format!(
+                        "the item doesn't have a {noun} with id \"{}\"",
+                        clip(id)
+                    ))
+                }
+            }
+            Ok(())
+        }
+        _ => Err(format!("unsupported path \"{}\"", clip(path))),
+    }
+}
+
+fn list_mut<'a>(obj: &'a mut Map<String, Value>, name: &str) -> Result<&'a mut Vec<Value>, String> {
+    let entry = obj.entry(name.to_string()).or_insert_with(|| json!([]));
+    if entry.is_null() {
+        *entry = json!([]);
+    }
+    entry
+        .as_array_mut()
+        .ok_or_else(|| format!("/{name} is not a list"))
+}
+
+fn clip(s: &str) -> String {
+    s.chars().take(64).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{build_item, BuildMode, Limits};
+    use super::*;
+
+    fn item() -> ItemData {
+        let input: ItemInput = serde_json::from_value(json!({
+            "category": "LOGIN", "title": "Old", "tags": ["a", "b", "c"],
+            "fields": [{"purpose": "USERNAME", "value": "me"}, {"id": "custom", "label": "L", "value": "v"}]
+        }))
+        .unwrap();
+        build_item(input, &BuildMode::Create, &Limits::default())
+            .unwrap()
+            .1
+    }
+
+    fn patch(ops: serde_json::Value) -> Result<ItemData, String> {
+        let ops: Vec<PatchOp> = serde_json::from_value(ops).unwrap();
+        let current = item();
+        let input = apply_patch(&current, Category::Login, &ops)?;
+        let mode = BuildMode::Replace {
+            category: Category::Login,
+            previous: &current,
+        };
+        build_item(input, &mode, &Limits::default()).map(|(_, i)| i)
+    }
+
+    #[test]
+    fn replaces_title_favorite_and_removes_tag() {
+        let out = patch(json!([
+            {"op": "replace", "path": "/title", "value": "New"},
+            {"op": "replace", "path": "/favorite", "value": true},
+            {"op": "remove", "path": "/tags/1"}
+        ]))
+        .unwrap();
+        assert_eq!(out.summary.title, "New");
+        assert!(out.summary.favorite);
+        assert_eq!(out.summary.tags, ["a", "c"]);
+    }
+
+    #[test]
+    fn fields_by_id_and_append() {
+        let out = patch(json!([
+            {"op": "add", "path": "/fields", "value": {"label": "added", "value": "1"}},
+            {"op": "replace", "path": "/fields/username", "value": {"purpose": "USERNAME", "value": "patched"}},
+            {"op": "replace", "path": "/fields/custom/value", "value": "v2"},
+            {"op": "add", "path": "/fields/custom/label", "value": "L2"}
+        ]))
+        .unwrap();
+        let username = out.body.fields.iter().find(|f| f.id == "username").unwrap();
+        assert_eq!(username.value.as_deref(), Some("patched"));
+        let custom = out.body.fields.iter().find(|f| f.id == "custom").unwrap();
+        assert_eq!(
+            (custom.label.as_str(), custom.value.as_deref()),
+            ("L2", Some("v2"))
+        );
+        assert!(out.body.fields.iter().any(|f| f.label == "added"));
+        let out = patch(json!([{"op": "remove", "path": "/fields/custom"}])).unwrap();
+        assert!(!out.body.fields.iter().any(|f| f.id == "custom"));
+    }
+
+    #[test]
+    fn rejects_unsupported_ops_and_paths() {
+        for ops in [
+            json!([{"op": "move", "path": "/title", "from": "/x"}]),
+            json!([{"op": "test", "path": "/title", "value": "x"}]),
+            json!([{"op": "replace", "path": "/nope", "value": 1}]),
+            json!([{"op": "replace", "path": "/fields/missing", "value": {}}]),
+            json!([{"op": "remove", "path": "/tags/9"}]),
+            json!([{"op": "replace", "path": "/title"}]),
+            json!([{"op": "replace", "path": "/title", "value": 5}]),
+            json!([{"op": "remove", "path": "/"}]),
+        ] {
+            assert!(patch(ops.clone()).is_err(), "{ops}");
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! The API activity log behind `GET /v1/activity`.
+
+use sqlx::Row;
+
+use super::{Store, StoreResult};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityRecord {
+    pub request_id: String,
+    pub ts: i64,
+    pub action: &'static str,
+    pub result: &'static str,
+    pub jti: String,
+    pub user_agent: String,
+    pub request_ip: String,
+    pub resource_type: &'static str,
+    pub vault_id: String,
+    pub item_id: Option<String>,
+    pub item_version: Option<i64>,
+}
+
+/// A stored activity entry as read back (owned strings).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityRow {
+    pub request_id: String,
+    pub ts: i64,
+    pub action: String,
+    pub result: String,
+    pub jti: String,
+    pub user_agent: String,
+    pub request_ip: String,
+    pub resource_type: String,
+    pub vault_id: String,
+    pub item_id: Option<String>,
+    pub item_version: Option<i64>,
+}
+
+impl Store {
+    pub async fn append_activity(&self, entries: &[ActivityRecord]) -> StoreResult<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.write_tx().await?;
+        for e in entries {
+            sqlx::query(
+                "INSERT INTO activity (request_id, ts, action, result, jti, user_agent, request_ip, \
+                 resource_type, vault_id, item_id, item_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&e.request_id)
+            .bind(e.ts)
+            .bind(e.action)
+            .bind(e.result)
+            .bind(&e.jti)
+            .bind(&e.user_agent)
+            .bind(&e.request_ip)
+            .bind(e.resource_type)
+            .bind(&e.vault_id)
+            .bind(&e.item_id)
+            .bind(e.item_version)
+            .execute(&mut *tx)
+            .await?;
+        }
+        // Keep the log bounded: Connect's is a recent-activity view, not an archive.
+        sqlx::query("DELETE FROM activity WHERE seq <= (SELECT MAX(seq) FROM activity) - 100000")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Newest first; returns the page and the total number of entries.
+    pub async fn list_activity(
+        &self,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<(Vec<ActivityRow>, i64)> {
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM activity")
+            .fetch_one(&self.pool)
+            .await?;
+        let rows = sqlx::query(
+            "SELECT request_id, ts, action, result, jti, user_agent, request_ip, resource_type, \
+             vault_id, item_id, item_version FROM activity ORDER BY seq DESC LIMIT ? OFFSET ?",
+        )
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?;
+        let page = rows
+            .iter()
+            .map(|r| {
+                Ok(ActivityRow {
+                    request_id: r.try_get("request_id")?,
+                    ts: r.try_get("ts")?,
+                    action: r.try_get("action")?,
+                    result: r.try_get("result")?,
+                    jti: r.try_get("jti")?,
+                    user_agent: r.try_get("user_agent")?,
+                    request_ip: r.try_get("request_ip")?,
+                    resource_type: r.try_get("resource_type")?,
+                    vault_id: r.try_get("vault_id")?,
+                    item_id: r.try_get("item_id")?,
+                    item_version: r.try_get("item_version")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        Ok((page, total))
+    }
+}

@@ -1,0 +1,174 @@
+//! The encrypted SQLite store. Handlers and the sync worker see plaintext records; everything that
+//! reaches SQLite is sealed or blind-indexed here (design §4).
+
+mod activity;
+mod items;
+mod tokens;
+mod vaults;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+
+use crate::crypto::{CryptoError, KeyRing};
+
+pub use activity::{ActivityRecord, ActivityRow};
+pub use items::{ItemLookup, ItemRecord, NewFile};
+pub use tokens::TokenRecord;
+pub use vaults::VaultRecord;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The file name Connect uses inside its data directory.
+pub const DB_FILE: &str = "1password.sqlite";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error(
+        "the database at {0} was created with a different credentials file (key check failed); \
+         use the credentials file it was created with, or a new data directory"
+    )]
+    KeyMismatch(PathBuf),
+    #[error(
+        "stored data could not be decrypted ({0}); the database is damaged or was tampered with"
+    )]
+    Crypto(#[from] CryptoError),
+    #[error("stored data is malformed: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+    keys: Arc<KeyRing>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) `<data_dir>/1password.sqlite`, applies migrations and checks that
+    /// `keys` belong to this database.
+    pub async fn open(data_dir: &Path, keys: Arc<KeyRing>) -> StoreResult<Store> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StoreError::Invalid(format!(
+                "cannot create data directory {}: {e}",
+                data_dir.display()
+            ))
+        })?;
+        let path = data_dir.join(DB_FILE);
+        let options = SqliteConnectOptions::from_str("sqlite:")?
+            .filename(&path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true)
+            .pragma("temp_store", "memory");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        let store = Store { pool, keys, path };
+        store.check_keys().await?;
+        Ok(store)
+    }
+
+    async fn check_keys(&self) -> StoreResult<()> {
+        let check = self.keys.key_check_value();
+        sqlx::query("INSERT OR IGNORE INTO meta (key, value) VALUES ('key_check', ?)")
+            .bind(&check)
+            .execute(&self.pool)
+            .await?;
+        let stored: Vec<u8> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'key_check'")
+            .fetch_one(&self.pool)
+            .await?;
+        if self.keys.verify_key_check(&stored) {
+            Ok(())
+        } else {
+            Err(StoreError::KeyMismatch(self.path.clone()))
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    pub fn keys(&self) -> &KeyRing {
+        &self.keys
+    }
+
+    /// A write transaction that takes the write lock up front, so that two writers (the api and the
+    /// sync process) wait on the busy timeout instead of failing with `database is locked`.
+    async fn write_tx(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// A cheap liveness probe of the database for `/health`.
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    fn title_index(&self, vault_id: &str, title: &str) -> Vec<u8> {
+        let folded = crate::filter::fold_case(title);
+        self.keys
+            .blind_index("item-title", &format!("{vault_id}\0{folded}"))
+            .to_vec()
+    }
+
+    fn tag_index(&self, vault_id: &str, tag: &str) -> Vec<u8> {
+        let folded = crate::filter::fold_case(tag);
+        self.keys
+            .blind_index("item-tag", &format!("{vault_id}\0{folded}"))
+            .to_vec()
+    }
+
+    fn vault_name_index(&self, name: &str) -> Vec<u8> {
+        self.keys
+            .blind_index("vault-name", &crate::filter::fold_case(name))
+            .to_vec()
+    }
+}
+
+fn decode_json<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> StoreResult<T> {
+    // The serde message could quote decrypted content, so only its position is reported.
+    serde_json::from_slice(bytes).map_err(|e| {
+        StoreError::Corrupt(format!(
+            "{what}: {:?} error at line {} column {}",
+            e.classify(),
+            e.line(),
+            e.column()
+        ))
+    })
+}
