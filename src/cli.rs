@@ -249,9 +249,12 @@ fn init_logging(json: bool) {
     let level = std::env::var("OP_LOG_LEVEL").unwrap_or_else(|_| "info".into());
     let filter = tracing_subscriber::EnvFilter::try_new(format!("latchkey={level}"))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("latchkey=info"));
+    // A closed or full log sink must not take requests down: tracing's own report of a failed
+    // write would go to stderr through eprintln!, which panics when stderr is gone.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .log_internal_errors(false);
     let _ = if json {
         builder.json().flatten_event(true).try_init()
     } else {

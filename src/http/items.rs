@@ -73,6 +73,21 @@ fn written(access: &Access, item: &ItemRecord) -> ItemJson {
     }
 }
 
+/// An item body must be a JSON object (serde would also accept an array as a struct).
+fn item_body(body: serde_json::Value) -> ApiResult<ItemInput> {
+    if !body.is_object() {
+        return Err(ApiError::bad_request(
+            "Invalid JSON body: expected an item object",
+        ));
+    }
+    serde_json::from_value(body).map_err(|e| {
+        ApiError::bad_request(format!(
+            "Invalid JSON body: {}",
+            super::json_error_message(&e)
+        ))
+    })
+}
+
 fn editor(state: &AppState) -> String {
     state.auth.server_id().to_string()
 }
@@ -126,8 +141,9 @@ pub async fn create(
     Auth(access): Auth,
     Meta(meta): Meta,
     ids: Ids,
-    JsonBody(input): JsonBody<ItemInput>,
+    JsonBody(body): JsonBody<serde_json::Value>,
 ) -> ApiResult<Json<ItemJson>> {
+    let input = item_body(body)?;
     require(&state, &meta, &access, Action::Create, &ids.vault, None)?;
     // The path names the vault; a body `vault.id` (JS forces it, Go may send "") is not consulted.
     let item_id = match input.id.as_deref().filter(|id| !id.is_empty()) {
@@ -159,8 +175,9 @@ pub async fn replace(
     Auth(access): Auth,
     Meta(meta): Meta,
     ids: Ids,
-    JsonBody(input): JsonBody<ItemInput>,
+    JsonBody(body): JsonBody<serde_json::Value>,
 ) -> ApiResult<Json<ItemJson>> {
+    let input = item_body(body)?;
     require(
         &state,
         &meta,

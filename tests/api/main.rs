@@ -1,0 +1,15 @@
+//! One integration test binary (one link, one shared target dir): handler tests through the real
+//! router on a real encrypted store, and process tests that start the `latchkey` binary.
+
+mod helpers;
+
+mod auth;
+mod bad_input;
+mod encryption;
+mod files;
+mod filters;
+mod items;
+mod openapi;
+mod paths;
+mod process;
+mod vaults;
