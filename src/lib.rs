@@ -19,5 +19,6 @@ pub mod model;
 pub mod server;
 pub mod shutdown;
 pub mod store;
+pub mod sync;
 pub mod timefmt;
 pub mod totp;

@@ -1,0 +1,3 @@
+//! The sync worker: fills the encrypted store from the source named in the credentials file.
+
+pub mod source;
