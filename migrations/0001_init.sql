@@ -35,6 +35,7 @@ CREATE TABLE items (
     last_edited_by TEXT NOT NULL,
     origin         TEXT NOT NULL DEFAULT 'api', -- 'api' (written through the REST API) or 'source'
     source_digest  BLOB,                      -- keyed digest of the source's copy, for idempotent sync
+    source_revision TEXT,                     -- the source's revision marker (e.g. upstream version)
     PRIMARY KEY (vault_id, id)
 ) STRICT;
 CREATE INDEX items_by_title ON items (vault_id, title_index);
@@ -80,4 +81,18 @@ CREATE TABLE activity (
     vault_id      TEXT NOT NULL,
     item_id       TEXT,
     item_version  INTEGER
+) STRICT;
+
+-- The sync worker's state, read by /health in both processes.
+CREATE TABLE sync_state (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    source_kind  TEXT NOT NULL,
+    last_attempt INTEGER,
+    last_success INTEGER,
+    last_error   TEXT,
+    error_at     INTEGER,
+    vaults       INTEGER NOT NULL DEFAULT 0,
+    items        INTEGER NOT NULL DEFAULT 0,
+    runs         INTEGER NOT NULL DEFAULT 0,
+    failures     INTEGER NOT NULL DEFAULT 0
 ) STRICT;

@@ -5,3 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --locked --bins
 cargo test --locked --all-targets
+
+# The official Python SDK (onepasswordconnectsdk, pinned) in a project-local virtualenv.
+LATCHKEY_BIN="$PWD/target/debug/latchkey" bash compat/run-python.sh
+
+# The official JavaScript SDK (@1password/connect, pinned) against a live latchkey.
+LATCHKEY_BIN="$PWD/target/debug/latchkey" bash compat/run-js.sh

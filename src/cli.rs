@@ -3,6 +3,7 @@
 use std::io::Write as _;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -26,10 +27,12 @@ pub struct Cli {
 pub enum Command {
     /// Write a new credentials file (identities, root key, token signing key, source).
     Init(InitArgs),
-    /// Serve the API from a persistent store (the local store is the source of truth).
+    /// Serve the API and run the sync worker in one process.
     Serve(ServeArgs),
     /// Serve the API only (Connect's `connect-api` container).
     Api(ServeArgs),
+    /// Run the sync worker, with /health and /heartbeat on its own port (Connect's `connect-sync`).
+    Sync(ServeArgs),
     /// One command for development: a demo store, a known token, ready at once.
     Dev(DevArgs),
     /// Issue, list and revoke access tokens.
@@ -138,10 +141,19 @@ pub struct ServeArgs {
     /// Address to listen on
     #[arg(long, env = "LATCHKEY_BIND", default_value = "0.0.0.0")]
     pub bind: IpAddr,
+    /// How long API requests wait for the first sync before Connect's 408 (Go duration)
+    #[arg(long, env = "OP_SYNC_TIMEOUT", default_value = "10s")]
+    pub sync_timeout: String,
+    /// Longest pause between sync runs (file sources are also watched for changes)
+    #[arg(long, env = "LATCHKEY_SYNC_INTERVAL", default_value = "30s")]
+    pub sync_interval: String,
 }
 
 #[derive(Args, Debug)]
 pub struct DevArgs {
+    /// Serve the vaults and items of this seed file (YAML or JSON), watched for changes
+    #[arg(long, env = "LATCHKEY_SEED")]
+    pub seed: Option<PathBuf>,
     /// Accept this fixed string as a full-access token (like `vault server -dev-root-token-id`);
     /// without it a full-access JWT is issued and printed
     #[arg(long, env = "LATCHKEY_DEV_TOKEN")]
@@ -237,7 +249,9 @@ pub fn main() -> std::process::ExitCode {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Init(args) => init(args),
-        Command::Serve(args) | Command::Api(args) => serve(args).await,
+        Command::Serve(args) => serve(args, Mode::Both).await,
+        Command::Api(args) => serve(args, Mode::Api).await,
+        Command::Sync(args) => serve(args, Mode::Sync).await,
         Command::Dev(args) => dev(args).await,
         Command::Token(cmd) => token(cmd).await,
         Command::Vault(cmd) => vault(cmd).await,
@@ -295,19 +309,86 @@ fn init(args: InitArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mode {
+    Both,
+    Api,
+    Sync,
+}
+
+/// A shutdown signal that several tasks can wait on.
+fn shutdown_channel() -> tokio::sync::watch::Receiver<bool> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown::signal().await;
+        let _ = tx.send(true);
+    });
+    rx
+}
+
+async fn stopped(mut rx: tokio::sync::watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
+}
+
+async fn serve(args: ServeArgs, mode: Mode) -> anyhow::Result<()> {
     init_logging(true);
     for var in ["OP_BUS_PORT", "OP_BUS_PEERS"] {
         if std::env::var_os(var).is_some() {
             tracing::info!("{var} is set; latchkey processes share the database and need no bus, so it is ignored");
         }
     }
+    let sync_timeout = config::parse_go_duration(&args.sync_timeout)
+        .map_err(|e| anyhow::anyhow!("OP_SYNC_TIMEOUT: {e}"))?;
+    let sync_interval = config::parse_go_duration(&args.sync_interval)
+        .map_err(|e| anyhow::anyhow!("LATCHKEY_SYNC_INTERVAL: {e}"))?;
     let credentials = args.store.credentials.load()?;
     let store = server::open_store(&credentials, &args.store.data_dir()).await?;
-    let state = server::state(&credentials, store, args.http.config(), None)?;
+    let source_kind = credentials.source_kind().unwrap_or("none").to_string();
+    let mut http_config = args.http.config();
+    http_config.sync_timeout = sync_timeout;
+    http_config.source_kind = source_kind;
+    if mode == Mode::Sync {
+        http_config.service_name = crate::http::SYNC_SERVICE_NAME;
+    }
+    let state = server::state(&credentials, store.clone(), http_config, None)?;
+    let shutdown = shutdown_channel();
+    let worker = if mode == Mode::Api {
+        None
+    } else {
+        let source = crate::sync::build_source(&credentials.source, store.keys())?;
+        let stop = stopped(shutdown.clone());
+        let editor = credentials.server_id.clone();
+        let store = store.clone();
+        Some(tokio::spawn(async move {
+            if let Err(err) = crate::sync::run_worker(
+                store,
+                source,
+                editor,
+                sync_interval.max(std::time::Duration::from_secs(1)),
+                stop,
+            )
+            .await
+            {
+                tracing::error!(error = %err, "the sync worker stopped");
+            }
+        }))
+    };
     let listener = server::bind(SocketAddr::new(args.bind, args.http.port)).await?;
-    tracing::info!(address = %listener.local_addr()?, "latchkey api listening");
-    server::serve(listener, state, shutdown::signal()).await
+    let what = match mode {
+        Mode::Sync => "latchkey sync listening",
+        _ => "latchkey api listening",
+    };
+    tracing::info!(address = %listener.local_addr()?, "{what}");
+    let router = if mode == Mode::Sync {
+        crate::http::sync_router(state.clone())
+    } else {
+        crate::http::router(state.clone())
+    };
+    let result = server::serve_router(listener, state, router, stopped(shutdown)).await;
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
+    result
 }
 
 async fn dev(args: DevArgs) -> anyhow::Result<()> {
@@ -333,9 +414,30 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
         credentials
     };
     let store = server::open_store(&credentials, &data_dir.join("data")).await?;
-    if store.list_vaults().await?.is_empty() {
-        demo::seed(&store, &credentials.server_id).await?;
-    }
+    // The first sync of a seed file completes before the server answers, so a bad seed file
+    // fails the command at once with the reason.
+    let engine = match &args.seed {
+        Some(path) => {
+            let source: Arc<dyn crate::sync::source::Source> =
+                Arc::new(crate::sync::seed_source(path.clone(), store.keys()));
+            let engine = Arc::new(crate::sync::Engine::new(
+                store.clone(),
+                source,
+                credentials.server_id.clone(),
+            ));
+            engine
+                .sync_once()
+                .await
+                .map_err(|e| anyhow::anyhow!("seed file {}: {e}", path.display()))?;
+            Some(engine)
+        }
+        None => {
+            if store.list_vaults().await?.is_empty() {
+                demo::seed(&store, &credentials.server_id).await?;
+            }
+            None
+        }
+    };
     let state = server::state(
         &credentials,
         store.clone(),
@@ -375,7 +477,20 @@ async fn dev(args: DevArgs) -> anyhow::Result<()> {
     writeln!(out, "export OP_CONNECT_TOKEN={token}")?;
     out.flush()?;
     drop(out);
-    server::serve(listener, state, shutdown::signal()).await
+    let shutdown = shutdown_channel();
+    let watcher = engine.map(|engine| {
+        let stop = stopped(shutdown.clone());
+        tokio::spawn(crate::sync::run_until_stopped(
+            engine,
+            std::time::Duration::from_secs(30),
+            stop,
+        ))
+    });
+    let result = server::serve(listener, state, stopped(shutdown)).await;
+    if let Some(watcher) = watcher {
+        let _ = watcher.await;
+    }
+    result
 }
 
 struct RemoveOnDrop(PathBuf);

@@ -375,15 +375,6 @@ fn quote(text: &str) -> String {
     out
 }
 
-/// Renders a rejected escape sequence (backslash plus `next`) for a message.
-fn escape_sequence(next: char) -> String {
-    if next.is_control() || next.is_whitespace() {
-        format!("\\{}", next.escape_default())
-    } else {
-        format!("\\{next}")
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum TokenKind {
     /// A maximal run of characters that are not whitespace, parentheses or
@@ -440,11 +431,12 @@ fn tokenize(input: &str) -> Result<Vec<Token>, FilterError> {
                                 total = npos + 1;
                                 value.push(n);
                             }
-                            Some((_, n)) => {
-                                return Err(FilterError::new(format_args!(
-                                    "unsupported escape sequence {} at position {epos} in the string starting at position {pos}; only \\\" and \\\\ are allowed",
-                                    escape_sequence(n)
-                                )));
+                            // Clients interpolate titles raw (`DOMAIN\admin`), so a backslash
+                            // before any other character is taken literally.
+                            Some((npos, n)) => {
+                                total = npos + 1;
+                                value.push('\\');
+                                value.push(n);
                             }
                             None => break,
                         },
@@ -1006,19 +998,14 @@ mod tests {
     }
 
     #[test]
-    fn invalid_escapes() {
-        assert_eq!(
-            err(r#"title eq "a\nb""#),
-            r#"Invalid filter: unsupported escape sequence \n at position 11 in the string starting at position 9; only \" and \\ are allowed"#
-        );
-        assert_err_contains(
-            r#"title eq "\u0041""#,
-            &["unsupported escape sequence \\u at position 10"],
-        );
-        assert_err_contains(
-            "title eq \"\\é\"",
-            &["unsupported escape sequence \\é at position 10"],
-        );
+    fn other_backslashes_are_literal() {
+        let f = parse(r#"title eq "DOMAIN\admin""#).unwrap();
+        assert_eq!(f.as_single_eq(), Some(("title", r"DOMAIN\admin")));
+        let f = parse(r#"title eq "a\nb""#).unwrap();
+        assert_eq!(f.as_single_eq(), Some(("title", r"a\nb")));
+        let f = parse("title eq \"\\é\"").unwrap();
+        assert_eq!(f.as_single_eq(), Some(("title", "\\é")));
+        assert!(parse(r#"title eq "trailing\"#).is_err());
     }
 
     #[test]

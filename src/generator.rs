@@ -96,6 +96,42 @@ impl fmt::Debug for Generated {
     }
 }
 
+/// An estimate of the entropy of a password someone typed, in bits: its length times log2 of the
+/// size of the character classes it uses (lowercase 26, uppercase 26, digits 10, ASCII symbols
+/// 33, anything else 100). Connect reports `entropy` on every password field, not only on
+/// generated ones; for generated values the exact figure from the recipe is used instead.
+pub fn estimate_entropy(value: &str) -> f64 {
+    let (mut lower, mut upper, mut digit, mut symbol, mut other) =
+        (false, false, false, false, false);
+    let mut length = 0u32;
+    for c in value.chars() {
+        length = length.saturating_add(1);
+        match c {
+            'a'..='z' => lower = true,
+            'A'..='Z' => upper = true,
+            '0'..='9' => digit = true,
+            c if c.is_ascii_graphic() || c == ' ' => symbol = true,
+            _ => other = true,
+        }
+    }
+    let pool: u32 = [
+        (lower, 26),
+        (upper, 26),
+        (digit, 10),
+        (symbol, 33),
+        (other, 100),
+    ]
+    .iter()
+    .filter(|(used, _)| *used)
+    .map(|(_, size)| size)
+    .sum();
+    if pool == 0 {
+        return 0.0;
+    }
+    let bits = f64::from(length) * f64::from(pool).log2();
+    (bits * 100.0).round() / 100.0
+}
+
 /// Validates `recipe` (`None` means all defaults) and generates a value with
 /// the operating system's CSPRNG.
 pub fn generate(recipe: Option<&Recipe>) -> Result<Generated, RecipeError> {
@@ -264,6 +300,15 @@ fn quote(input: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn estimated_entropy_grows_with_length_and_classes() {
+        use super::estimate_entropy;
+        assert_eq!(estimate_entropy(""), 0.0);
+        assert!((estimate_entropy("aaaa") - 4.0 * 26f64.log2()).abs() < 0.01);
+        assert!(estimate_entropy("correct horse battery staple") > estimate_entropy("hunter2"));
+        assert!(estimate_entropy("aA1!") > estimate_entropy("aaaa"));
+    }
+
     use super::*;
 
     fn recipe(length: Option<i64>, sets: &[&str], exclude: Option<&str>) -> Recipe {

@@ -37,6 +37,16 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    serve_router(listener, state.clone(), http::router(state), shutdown).await
+}
+
+/// Like [`serve`], with the router given (the sync process serves only its health routes).
+pub async fn serve_router(
+    listener: TcpListener,
+    state: AppState,
+    router: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let flusher = {
         let state = state.clone();
         tokio::spawn(async move {
@@ -49,7 +59,7 @@ pub async fn serve(
             }
         })
     };
-    let result = axum::serve(listener, http::app(state.clone()))
+    let result = axum::serve(listener, http::app(router))
         .with_graceful_shutdown(shutdown)
         .await;
     flusher.abort();

@@ -281,7 +281,7 @@ async def make_client(flavor: str, world: World):
 
     def factory(token: Optional[str] = None, config=None):
         client = support.new_client(
-            world.host, token or world.tokens.work, is_async=(flavor == "async"), config=config
+            world.host, world.tokens.work if token is None else token, is_async=(flavor == "async"), config=config
         )
         made.append(client)
         return client

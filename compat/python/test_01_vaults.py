@@ -78,3 +78,27 @@ async def test_get_vault_by_title_unknown_or_out_of_scope(client, world):
     # A vault that exists but is outside the token's scope is not listed.
     with pytest.raises(FailedToRetrieveItemException, match="Found 0 vaults"):
         await run(client.get_vault_by_title(world.other_vault_name))
+
+
+async def test_vault_counters_follow_writes(client, world):
+    from onepasswordconnectsdk.models import Field, Item, ItemVault
+    from support import unique
+
+    before = await run(client.get_vault(world.work_vault))
+    assert before.items == len(await run(client.get_items(world.work_vault)))
+    created = await run(client.create_item(world.work_vault, Item(
+        title=unique("Compat counter"), category="SECURE_NOTE", vault=ItemVault(id=world.work_vault),
+        fields=[Field(purpose="NOTES", label="notesPlain", value="n")],
+    )))
+    try:
+        after_create = await run(client.get_vault(world.work_vault))
+        # `items` is the number of active items; `contentVersion` the version
+        # of the vault's contents (connect-api.md §4.1).
+        assert after_create.items == before.items + 1
+        assert after_create.content_version > before.content_version
+        assert after_create.updated_at >= before.updated_at
+    finally:
+        await run(client.delete_item(created.id, world.work_vault))
+    after_delete = await run(client.get_vault(world.work_vault))
+    assert after_delete.items == before.items
+    assert after_delete.content_version > after_create.content_version

@@ -115,6 +115,7 @@ def build_item(category: str, title: str, vault_id: str):
         title=title,
         category=category,
         vault=ItemVault(id=vault_id),
+        favorite=(category == "LOGIN"),
         tags=tags,
         urls=spec["urls"] or None,
         sections=spec["sections"] or None,
@@ -133,6 +134,7 @@ def expectations(item: Item):
 def assert_round_trip(sent: Item, got: Item) -> None:
     assert got.title == sent.title
     assert got.category == sent.category
+    assert bool(got.favorite) == bool(sent.favorite)
     assert sorted(got.tags or []) == sorted(sent.tags or [])
     assert [(u.href, bool(u.primary)) for u in (got.urls or [])] == [
         (u.href, bool(u.primary)) for u in (sent.urls or [])
@@ -247,9 +249,20 @@ async def test_generated_values_default_recipe_and_non_password_fields(client, w
     assert field_by_purpose(created, "USERNAME").value == "gen-user"
 
 
-async def test_otp_field_totp_matches_rfc6238(client, world, cleanup):
+@pytest.mark.parametrize(
+    "params, digits",
+    [
+        ("", 6),
+        ("&digits=8", 8),
+        ("&algorithm=SHA256&period=60", 6),
+        ("&algorithm=SHA512&digits=8&period=45", 8),
+    ],
+    ids=["default", "8-digits", "sha256-60s", "sha512-8-digits-45s"],
+)
+async def test_otp_field_totp_matches_rfc6238(client, world, cleanup, params, digits):
+    # The server must honour period/digits/algorithm (clients.md §2.5).
     secret = random_b32_secret()
-    uri = f"otpauth://totp/Compat:bob@example.test?secret={secret}&issuer=Compat"
+    uri = f"otpauth://totp/Compat:bob@example.test?secret={secret}&issuer=Compat{params}"
     item = Item(
         title=unique("Compat OTP"),
         category="LOGIN",
@@ -266,7 +279,7 @@ async def test_otp_field_totp_matches_rfc6238(client, world, cleanup):
         otp = field_by_label(it, "one-time password", "otp")
         assert otp.type == "OTP"
         assert otp.value == uri
-        assert otp.totp is not None and re.fullmatch(r"\d{6}", otp.totp), otp.totp
+        assert otp.totp is not None and re.fullmatch(rf"\d{{{digits}}}", otp.totp), otp.totp
         assert otp.totp in totp_window(uri), f"totp {otp.totp} is not the RFC 6238 code for {secret}"
 
 
@@ -404,3 +417,71 @@ async def test_delete_item(client, world):
     # Deleting again is a 404.
     with pytest.raises(FailedToRetrieveItemException, match="Received 404"):
         await run(client.delete_item(created.id, world.work_vault))
+
+
+async def test_update_cannot_change_category(client, world, cleanup):
+    # "The category cannot be changed after creating an item" (connect-api.md §3.10).
+    created = await run(client.create_item(world.work_vault, Item(
+        title=unique("Compat category"),
+        category="SERVER",
+        vault=ItemVault(id=world.work_vault),
+        fields=[Field(label="host", value="h.example.test")],
+    )))
+    cleanup.append((world.work_vault, created.id))
+    item = await run(client.get_item_by_id(created.id, world.work_vault))
+    item.category = "DATABASE"
+    with pytest.raises(FailedToRetrieveItemException) as exc:
+        await run(client.update_item(created.id, world.work_vault, item))
+    assert "Received 400" in " ".join(str(exc.value).split())
+    got = await run(client.get_item_by_id(created.id, world.work_vault))
+    assert got.category == "SERVER" and got.version == 1
+
+
+async def test_password_entropy_for_supplied_values(client, world, cleanup):
+    """Field.entropy: "For fields with a purpose of PASSWORD this is the entropy
+    of the value" (spec; connect-api.md §4.3, clients.md §5.1 "Entropy is present
+    on password fields") - for client-supplied values too, not only generated ones."""
+    created = await run(client.create_item(world.work_vault, Item(
+        title=unique("Compat entropy"),
+        category="LOGIN",
+        vault=ItemVault(id=world.work_vault),
+        fields=[
+            Field(purpose="USERNAME", label="username", value="ent"),
+            Field(purpose="PASSWORD", label="password", type="CONCEALED", value="correct horse battery staple"),
+        ],
+    )))
+    cleanup.append((world.work_vault, created.id))
+    got = await run(client.get_item_by_id(created.id, world.work_vault))
+    for where, it in (("POST response", created), ("GET", got)):
+        pw = field_by_purpose(it, "PASSWORD")
+        assert isinstance(pw.entropy, (int, float)) and pw.entropy > 0, (
+            f"{where}: PASSWORD field with a client-supplied value has no entropy: {pw.to_dict()}"
+        )
+    # Replacing the value through PUT keeps entropy present (for the new value).
+    field_by_purpose(got, "PASSWORD").value = "another supplied password 123"
+    await run(client.update_item(created.id, world.work_vault, got))
+    after = await run(client.get_item_by_id(created.id, world.work_vault))
+    pw = field_by_purpose(after, "PASSWORD")
+    assert pw.value == "another supplied password 123"
+    assert isinstance(pw.entropy, (int, float)) and pw.entropy > 0, f"after PUT: {pw.to_dict()}"
+
+
+async def test_create_tolerates_minimal_bodies(client, world, cleanup):
+    """The SDK's create_item does not set `vault`; fields may lack `id` and `type`
+    and sections may lack a label (connect-api.md §1.6, §3.8)."""
+    created = await run(client.create_item(world.work_vault, Item(
+        title=unique("Compat minimal"),
+        category="SECURE_NOTE",
+        sections=[Section(id="bare")],
+        fields=[
+            Field(label="untyped", type=None, value="no type given"),
+            Field(label="in bare section", section=FieldSection(id="bare"), value="v"),
+        ],
+    )))
+    cleanup.append((world.work_vault, created.id))
+    assert created.vault.id == world.work_vault
+    untyped = field_by_label(created, "untyped")
+    assert untyped.value == "no type given" and untyped.id and untyped.type
+    assert field_by_label(created, "in bare section", "bare").value == "v"
+    got = await run(client.get_item_by_id(created.id, world.work_vault))
+    assert comparable(got) == comparable(created)

@@ -7,6 +7,8 @@ ValueError from a model) fails these tests because pytest.raises only accepts
 the SDK exception classes.
 """
 import asyncio
+import base64
+import json
 import re
 import time
 import uuid
@@ -193,22 +195,51 @@ async def test_revoked_token_is_refused(make_client, world, flavor):
 
 async def test_expired_token_is_refused(make_client, world, flavor):
     token = world.lk.token_issue(
-        f"py-expire-{flavor}-{uuid.uuid4().hex[:6]}", f"{world.demo_vault}:r", expires_in="2s"
+        f"py-expire-{flavor}-{uuid.uuid4().hex[:6]}", f"{world.demo_vault}:r", expires_in="3s"
     )
     c = make_client(token)
     assert len(await run(c.get_vaults())) == 1
-    await asyncio.sleep(3.1)
+    await asyncio.sleep(4.1)
     with pytest.raises(FailedToRetrieveVaultException) as exc:
         await run(c.get_vaults())
     assert_error(exc, 401, "Invalid bearer token")
 
 
-@pytest.mark.parametrize("token", ["garbage", "a.b.c", ""])
-async def test_invalid_token(make_client, world, token):
+def _b64url_decode(s: str) -> bytes:
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def _b64url_encode(b: bytes) -> str:
+    return base64.urlsafe_b64encode(b).decode().rstrip("=")
+
+
+def _tampered_signature(token: str) -> str:
+    header, payload, sig = token.split(".")
+    raw = bytearray(_b64url_decode(sig))
+    raw[len(raw) // 2] ^= 0x01
+    return f"{header}.{payload}.{_b64url_encode(bytes(raw))}"
+
+
+def _escalated_payload(token: str, extra_vault: str) -> str:
+    header, payload, sig = token.split(".")
+    claims = json.loads(_b64url_decode(payload))
+    claims["1password.com/vts"].append({"u": extra_vault, "a": 1008})
+    return f"{header}.{_b64url_encode(json.dumps(claims, separators=(',', ':')).encode())}.{sig}"
+
+
+@pytest.mark.parametrize("kind", ["garbage", "three-dots", "bad-signature", "forged-claims"])
+async def test_invalid_token(make_client, world, kind):
+    token = {
+        "garbage": lambda: "garbage",
+        "three-dots": lambda: "a.b.c",
+        "bad-signature": lambda: _tampered_signature(world.tokens.other),
+        "forged-claims": lambda: _escalated_payload(world.tokens.other, world.demo_vault),
+    }[kind]()
     c = make_client(token)
     with pytest.raises(FailedToRetrieveVaultException) as exc:
         await run(c.get_vaults())
-    assert_error(exc, 401, "Invalid bearer token")
+    # Both wordings are Connect's (connect-api.md §2.2).
+    assert_error(exc, 401, "Invalid bearer token", "Invalid token signature")
     with pytest.raises(FailedToRetrieveItemException) as exc:
         await run(c.get_item_by_id(world.demo_items["Example Login"], world.demo_vault))
     assert exc.value.status_code == 401
@@ -274,3 +305,23 @@ async def test_uncreatable_categories_are_rejected(client, world, category):
     assert_error(exc, 400)
     leftover = await run(client.get_items(world.work_vault, f'title eq "{item.title}"'))
     assert leftover == []
+
+
+@pytest.mark.parametrize(
+    "filter_query",
+    ["title eq", '(title eq "x"', 'bogus eq "x"', 'title eq "a" or', "title eq 'Example Login'"],
+)
+async def test_malformed_filter_is_a_json_400(client, world, filter_query):
+    with pytest.raises(FailedToRetrieveItemException) as exc:
+        await run(client.get_items(world.demo_vault, filter_query))
+    assert_error(exc, 400)
+
+
+@pytest.mark.parametrize("title", ['say "hi"', "O'Brien's login", "back\\slash", "semi;colon&amp=1"])
+async def test_title_lookup_with_odd_characters_never_crashes(client, world, title):
+    # The SDK interpolates titles into the filter unescaped; whatever the server
+    # makes of that, the SDK must end in its own exception, not a crash.
+    with pytest.raises(FailedToRetrieveItemException) as exc:
+        await run(client.get_item_by_title(title, world.demo_vault))
+    text = error_text(exc.value)
+    assert "Found 0 items" in text or "Received 400" in text, text

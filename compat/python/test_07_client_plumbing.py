@@ -98,3 +98,46 @@ async def test_build_request_with_body_and_sanitize(client, world, cleanup):
     # Connect answers DELETE with 204 and an empty body.
     assert resp.status_code == 204
     assert resp.content == b""
+
+
+async def test_host_with_trailing_slash(world, flavor):
+    # OP_CONNECT_HOST often ends in "/"; httpx joins it without doubling the slash.
+    c = support.new_client(world.host + "/", world.tokens.dev, is_async=(flavor == "async"))
+    try:
+        assert [v.name for v in await run(c.get_vaults())] == ["Demo"]
+        item = await run(c.get_item("Example Login", "Demo"))
+        assert item.id == world.demo_items["Example Login"]
+    finally:
+        await support.close_client(c)
+
+
+@pytest.mark.parametrize(
+    "case, method, path, body, status",
+    [
+        ("unknown-item", "GET", "/v1/vaults/{demo}/items/abcdefghijklmnop1234567890", None, 404),
+        ("malformed-item", "GET", "/v1/vaults/{demo}/items/nope", None, 400),
+        ("malformed-vault", "GET", "/v1/vaults/nope/items", None, 400),
+        ("out-of-scope", "GET", "/v1/vaults/{other}/items", None, 403),
+        ("unknown-route", "GET", "/v1/no-such-route", None, 404),
+        ("wrong-method", "DELETE", "/v1/vaults", None, 405),
+        ("bad-body", "POST", "/v1/vaults/{work}/items", {"title": 5, "category": "LOGIN", "fields": "x"}, 400),
+        ("bad-category", "POST", "/v1/vaults/{work}/items", {"title": "x", "category": "NOT_A_CATEGORY"}, 400),
+    ],
+)
+async def test_error_responses_are_json(client, world, case, method, path, body, status):
+    path = path.format(demo=world.demo_vault, other=world.other_vault, work=world.work_vault)
+    resp = await run(client.build_request(method, path, body))
+    assert resp.status_code == status, f"{method} {path}: {resp.status_code} {resp.text}"
+    assert resp.headers["content-type"].startswith("application/json"), resp.headers
+    data = resp.json()
+    assert data["status"] == status
+    assert isinstance(data["message"], str) and data["message"]
+
+
+async def test_bad_token_error_is_json(make_client, world):
+    c = make_client("not-a-token")
+    resp = await run(c.build_request("GET", "/v1/vaults"))
+    assert resp.status_code == 401
+    assert resp.headers["content-type"].startswith("application/json")
+    assert resp.json() == {"status": 401, "message": resp.json()["message"]}
+    assert "invalid bearer token" in resp.json()["message"].lower()

@@ -41,6 +41,12 @@ pub struct HttpConfig {
     /// Request bodies above this are refused with 413.
     pub max_body_bytes: usize,
     pub limits: Limits,
+    /// `OP_SYNC_TIMEOUT`: how long an API request waits for the first sync before a 408.
+    pub sync_timeout: std::time::Duration,
+    /// The credentials file's source kind; with `none` the store is ready at once.
+    pub source_kind: String,
+    /// `name` in `/health`.
+    pub service_name: &'static str,
 }
 
 impl Default for HttpConfig {
@@ -49,9 +55,15 @@ impl Default for HttpConfig {
             max_inline_file_kb: 100,
             max_body_bytes: 1024 * 1024,
             limits: Limits::default(),
+            sync_timeout: std::time::Duration::from_secs(10),
+            source_kind: "none".into(),
+            service_name: API_SERVICE_NAME,
         }
     }
 }
+
+pub const API_SERVICE_NAME: &str = "1Password Connect API";
+pub const SYNC_SERVICE_NAME: &str = "1Password Connect Sync";
 
 pub struct AppInner {
     pub store: Store,
@@ -59,6 +71,8 @@ pub struct AppInner {
     pub config: HttpConfig,
     pub activity: ActivityLog,
     pub metrics: Metrics,
+    /// Set once the first sync has completed (or at once for the `none` source).
+    pub sync_ready: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Clone)]
@@ -73,13 +87,44 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     pub fn new(store: Store, auth: TokenAuthority, config: HttpConfig) -> Self {
+        let ready = config.source_kind == "none";
         AppState(Arc::new(AppInner {
             store,
             auth,
             config,
             activity: ActivityLog::default(),
             metrics: Metrics::default(),
+            sync_ready: std::sync::atomic::AtomicBool::new(ready),
         }))
+    }
+
+    /// Waits (up to `OP_SYNC_TIMEOUT`) until the store holds synced account data, as Connect does
+    /// before its first sync; then it is Connect's 408.
+    pub async fn wait_for_sync(&self) -> Result<(), ApiError> {
+        use std::sync::atomic::Ordering;
+        if self.sync_ready.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let deadline = Instant::now() + self.config.sync_timeout;
+        loop {
+            let synced = self
+                .store
+                .sync_state()
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|s| s.last_success.is_some());
+            if synced {
+                self.sync_ready.store(true, Ordering::Release);
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(ApiError::RequestTimeout(
+                    "sync timeout: account data is not available yet; the sync worker has not completed its first sync".into(),
+                ));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
 }
 
@@ -159,15 +204,27 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The sync process's own small server: liveness, health and metrics (Connect's connect-sync).
+pub fn sync_router(state: AppState) -> Router {
+    Router::new()
+        .route("/heartbeat", get(health::heartbeat))
+        .route("/health", get(health::health))
+        .route("/metrics", get(health::metrics))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            around_request,
+        ))
+        .with_state(state)
+}
+
 /// The service to serve: the router behind path normalisation.
 pub fn app(
-    state: AppState,
+    router: Router,
 ) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, SocketAddr> {
     Router::new()
-        .fallback_service(tower::ServiceExt::map_request(
-            router(state),
-            normalize_path,
-        ))
+        .fallback_service(tower::ServiceExt::map_request(router, normalize_path))
         .into_make_service_with_connect_info::<SocketAddr>()
 }
 
@@ -236,12 +293,21 @@ async fn around_request(State(state): State<AppState>, mut req: Request, next: N
     };
     let jti_slot = meta.jti.clone();
     req.extensions_mut().insert(meta);
+    let gated = req.uri().path().starts_with("/v1/");
+
     let method = req.method().clone();
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
-    let mut response = next.run(req).await;
+    let mut response = if gated {
+        match state.wait_for_sync().await {
+            Ok(()) => next.run(req).await,
+            Err(err) => err.into_response(),
+        }
+    } else {
+        next.run(req).await
+    };
     response
         .headers_mut()
         .insert(VERSION_HEADER, HeaderValue::from_static(CONNECT_VERSION));

@@ -292,6 +292,12 @@ fn build_field(
             .filter(|f| f.value.as_deref() == Some(v.as_str()))
             .and_then(|f| f.entropy);
     }
+    if purpose == Purpose::Password && entropy.is_none() {
+        entropy = value
+            .as_deref()
+            .filter(|v| !v.is_empty())
+            .map(generator::estimate_entropy);
+    }
     if let Some(v) = &value {
         check_bytes("field value", v, limits.max_value_bytes)?;
         match field_type {

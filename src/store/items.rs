@@ -169,7 +169,7 @@ impl Store {
         Ok(Some(items))
     }
 
-    fn seal_item(
+    pub(super) fn seal_item(
         &self,
         key: &DataKey,
         vault_id: &str,
@@ -186,7 +186,7 @@ impl Store {
         ))
     }
 
-    async fn write_tags(
+    pub(super) async fn write_tags(
         &self,
         tx: &mut Transaction<'static, Sqlite>,
         vault_id: &str,
@@ -269,20 +269,8 @@ impl Store {
         self.write_tags(&mut tx, vault_id, item_id, &data.summary.tags)
             .await?;
         for file in files {
-            let sealed = key.seal(
-                &row_aad(&["file", vault_id, item_id, &file.id]),
-                &file.content,
-            );
-            sqlx::query(
-                "INSERT INTO files (vault_id, item_id, id, size, content) VALUES (?, ?, ?, ?, ?)",
-            )
-            .bind(vault_id)
-            .bind(item_id)
-            .bind(&file.id)
-            .bind(i64::try_from(file.content.len()).unwrap_or(i64::MAX))
-            .bind(&sealed)
-            .execute(&mut *tx)
-            .await?;
+            super::sync::insert_file(&mut tx, &key, vault_id, item_id, &file.id, &file.content)
+                .await?;
         }
         Self::touch_vault(&mut tx, vault_id, 1, now).await?;
         tx.commit().await?;

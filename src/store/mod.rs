@@ -3,6 +3,7 @@
 
 mod activity;
 mod items;
+mod sync;
 mod tokens;
 mod vaults;
 
@@ -18,6 +19,7 @@ use crate::crypto::{CryptoError, KeyRing};
 
 pub use activity::{ActivityRecord, ActivityRow};
 pub use items::{ItemLookup, ItemRecord, NewFile};
+pub use sync::{BatchResult, KnownItem, SourceWrite, SyncState, VaultChange};
 pub use tokens::TokenRecord;
 pub use vaults::VaultRecord;
 

@@ -83,13 +83,26 @@ pub trait Source: Send + Sync {
 
     fn vaults(&self) -> BoxFuture<'_, Result<Vec<SourceVault>, SourceError>>;
 
-    fn items<'a>(&'a self, vault_id: &'a str) -> BoxFuture<'a, Result<Vec<SourceItemMeta>, SourceError>>;
+    fn items<'a>(
+        &'a self,
+        vault_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<SourceItemMeta>, SourceError>>;
 
-    fn item<'a>(&'a self, vault_id: &'a str, item_id: &'a str) -> BoxFuture<'a, Result<SourceItem, SourceError>>;
+    fn item<'a>(
+        &'a self,
+        vault_id: &'a str,
+        item_id: &'a str,
+    ) -> BoxFuture<'a, Result<SourceItem, SourceError>>;
 
     /// Called once before each sync run (file sources re-read their file here).
     fn refresh(&self) -> BoxFuture<'_, Result<(), SourceError>> {
         Box::pin(async { Ok(()) })
+    }
+
+    /// A number that changes whenever the source's content may have changed (file sources bump it
+    /// when they re-read the file). `None` means "unknown": every run compares every item.
+    fn generation(&self) -> Option<u64> {
+        None
     }
 
     /// Resolves when the source may have changed (a watched file), or after `interval`.

@@ -23,6 +23,7 @@ async fn app_with_items() -> TestApp {
         ("Credit Card", vec![]),
         ("say \"hi\"", vec!["quotes"]),
         ("Café Ünïcode", vec!["intl"]),
+        ("DOMAIN\\admin", vec![]),
     ] {
         app.create(json!({"title": title, "category": "LOGIN", "tags": tags}))
             .await;
@@ -84,11 +85,14 @@ async fn item_filters_by_title_and_tag() {
             &["Café Ünïcode"],
         ),
         ("filter=title+eq+%22nothing%22", &[]),
+        // Clients interpolate titles raw: a backslash before another character is literal.
+        ("filter=title+eq+%22domain%5Cadmin%22", &["DOMAIN\\admin"]),
         (
             "filter=",
             &[
                 "Café Ünïcode",
                 "Credit Card",
+                "DOMAIN\\admin",
                 "Sample Login",
                 "Sample Password",
                 "say \"hi\"",

@@ -12,4 +12,5 @@ mod items;
 mod openapi;
 mod paths;
 mod process;
+mod sync;
 mod vaults;

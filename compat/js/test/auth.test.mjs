@@ -37,7 +37,8 @@ describe("authorization and errors", () => {
     let other;
 
     before(async () => {
-      other = connect(srv.host, await srv.issueToken("other-only", ["Other:rw"]));
+      // this client runs without keep-alive, the others with it
+      other = connect(srv.host, await srv.issueToken("other-only", ["Other:rw"]), { keepAlive: false });
     });
 
     it("listVaults shows only its own vault", async () => {
@@ -147,6 +148,23 @@ describe("authorization and errors", () => {
 
     it("cannot list items (403)", async () => {
       await rejectsWithStatus(wo.listItems(demoId), 403);
+    });
+
+    it("cannot look items up by title (403 on the filtered list)", async () => {
+      await rejectsWithStatus(wo.getItemByTitle(demoId, "Example Login"), 403);
+    });
+
+    it("can create, and the item is there for a reader", async () => {
+      const title = uniqueTitle("Write only");
+      const created = await wo.createItem(demoId, note(title));
+      assert.match(created.id, /^[a-z0-9]{26}$/);
+      assert.equal((await op.getItemById(demoId, created.id)).title, title);
+    });
+
+    it("can delete by id", async () => {
+      const item = await op.createItem(demoId, note(uniqueTitle("WO delete")));
+      await wo.deleteItemById(demoId, item.id);
+      await rejectsWithStatus(op.getItemById(demoId, item.id), 404);
     });
   });
 

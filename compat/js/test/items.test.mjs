@@ -95,6 +95,13 @@ describe("items", () => {
       const url = fieldByLabel(created, "Admin console");
       assert.equal(url.type, "URL");
       assert.equal(url.value, "https://admin.example.com");
+      assert.equal(user.id, "username", "the USERNAME-purpose field gets Connect's built-in id");
+      assert.equal(pass.id, "password", "the PASSWORD-purpose field gets Connect's built-in id");
+      const notes = created.fields.find((f) => f.purpose === "NOTES");
+      assert.ok(notes, "the server adds the built-in notes field");
+      assert.equal(notes.id, "notesPlain");
+      assert.equal(notes.label, "notesPlain");
+      assert.match(created.lastEditedBy ?? "", /^[A-Z2-7]{26}$/, "lastEditedBy is a 26-character uppercase id");
       for (const f of created.fields) {
         assert.equal(typeof f.id, "string", "every field has an id");
         assert.ok(f.id.length > 0, "every field has a non-empty id");
@@ -151,6 +158,33 @@ describe("items", () => {
       assert.equal(summary.favorite, true);
       assert.deepEqual([...summary.tags].sort(), ["compat", "js-sdk"]);
     });
+  });
+
+  it("a USERNAME-purpose field sent without a label comes back labelled 'username' (Connect >= 1.5.0)", async () => {
+    const built = new ItemBuilder()
+      .setCategory(ItemCategory.Login)
+      .setTitle(uniqueTitle("No labels"))
+      .addField({ value: "nolabel@example.com", purpose: FieldPurpose.Username })
+      .addField({ type: FieldType.Concealed, value: "pw", purpose: FieldPurpose.Password })
+      .build();
+    const item = await op.createItem(vaultId, built);
+    const user = item.fields.find((f) => f.purpose === "USERNAME");
+    const pass = item.fields.find((f) => f.purpose === "PASSWORD");
+    assert.equal(user.label, "username");
+    assert.equal(user.value, "nolabel@example.com");
+    assert.equal(pass.label, "password");
+    assert.equal(pass.value, "pw");
+  });
+
+  it("a MENU field round-trips", async () => {
+    const built = new ItemBuilder()
+      .setCategory(ItemCategory.Membership)
+      .setTitle(uniqueTitle("Menu"))
+      .addField({ label: "tier", type: FieldType.Menu, value: "gold" })
+      .build();
+    const item = await op.createItem(vaultId, built);
+    assert.equal(fieldByLabel(item, "tier").type, "MENU");
+    assert.equal(fieldByLabel(await op.getItemById(vaultId, item.id), "tier").value, "gold");
   });
 
   describe("several categories", () => {
@@ -270,6 +304,15 @@ describe("items", () => {
       await rejectsWithStatus(op.getItemByTitle(vaultId, title), 400);
     });
 
+    it("a title with URL punctuation round-trips and is found by title", async () => {
+      const title = uniqueTitle("prod/db: admin (primary), v2! *ok* @home ~ $x;y=z");
+      const built = new ItemBuilder().setCategory(ItemCategory.SecureNote).setTitle(title).build();
+      const created = await op.createItem(vaultId, built);
+      assert.equal(created.title, title);
+      assert.equal((await op.getItemByTitle(vaultId, title)).id, created.id);
+      assert.deepEqual((await op.listItemsByTitleContains(vaultId, "admin (primary), v2!")).map((i) => i.id), [created.id]);
+    });
+
     it("creating a DOCUMENT item is rejected with 400 (Connect cannot create documents)", async () => {
       const built = new ItemBuilder().setCategory(ItemCategory.Document).setTitle(uniqueTitle("Compat doc")).build();
       await rejectsWithStatus(op.createItem(vaultId, built), 400);
@@ -370,6 +413,76 @@ describe("items", () => {
     });
   });
 
+  describe("two vaults", () => {
+    let otherId;
+    let both;
+    const shared = uniqueTitle("Same title");
+
+    before(async () => {
+      otherId = await srv.createVault("Second Vault");
+      both = connect(srv.host, await srv.issueToken("items-both", [`${vaultId}:rw`, `${otherId}:rw`]));
+    });
+
+    it("title lookups are scoped to the vault asked for", async () => {
+      const mk = (v) => both.createItem(v, new ItemBuilder().setCategory(ItemCategory.SecureNote).setTitle(shared).build());
+      const a = await mk(vaultId);
+      const b = await mk(otherId);
+      assert.equal(a.vault.id, vaultId);
+      assert.equal(b.vault.id, otherId);
+      assert.equal((await both.getItemByTitle(vaultId, shared)).id, a.id);
+      assert.equal((await both.getItemByTitle(otherId, shared)).id, b.id);
+      assert.deepEqual((await both.listItemsByTitle(otherId, shared)).map((i) => i.id), [b.id]);
+      assert.deepEqual((await both.listItems(otherId)).map((i) => i.id), [b.id]);
+    });
+
+    it("createItem puts the item in the vault of the path, whatever the body says", async () => {
+      // setVault (deprecated) puts a vault in the body; createItem overwrites it with the path vault
+      const built = new ItemBuilder().setVault(vaultId).setCategory(ItemCategory.SecureNote).setTitle(uniqueTitle("Path wins")).build();
+      assert.equal(built.vault.id, vaultId);
+      const item = await both.createItem(otherId, built);
+      assert.equal(item.vault.id, otherId);
+      assert.equal((await both.getItemById(otherId, item.id)).id, item.id);
+      await rejectsWithStatus(both.getItemById(vaultId, item.id), 404);
+    });
+
+    it("an item is not reachable under the wrong vault", async () => {
+      const item = await both.createItem(otherId, new ItemBuilder().setCategory(ItemCategory.SecureNote).setTitle(uniqueTitle("Wrong vault")).build());
+      await rejectsWithStatus(both.getItemById(vaultId, item.id), 404);
+      await rejectsWithStatus(both.deleteItemById(vaultId, item.id), 404);
+      assert.equal((await both.getItemById(otherId, item.id)).id, item.id, "still there");
+    });
+
+    it("updateItem under another vault's path is rejected and changes nothing", async () => {
+      const item = await both.createItem(otherId, new ItemBuilder().setCategory(ItemCategory.SecureNote).setTitle(uniqueTitle("Stay put")).build());
+      const edit = await both.getItemById(otherId, item.id);
+      edit.title = "moved?";
+      await rejectsWithStatus(both.updateItem(vaultId, edit), [400, 404]);
+      const now = await both.getItemById(otherId, item.id);
+      assert.equal(now.title, item.title);
+      assert.equal(now.vault.id, otherId);
+      await rejectsWithStatus(both.getItemById(vaultId, item.id), 404);
+    });
+  });
+
+  describe("many matches", () => {
+    it("listItemsByTitleContains fetches 25 matches in parallel over keep-alive", async () => {
+      const tag = uniqueTitle("Bulk").replace(/\s+/g, "-");
+      const ids = [];
+      for (let i = 0; i < 25; i++) {
+        const built = new ItemBuilder()
+          .setCategory(ItemCategory.Password)
+          .setTitle(`${tag} #${String(i).padStart(2, "0")}`)
+          .addField({ label: "password", type: FieldType.Concealed, purpose: FieldPurpose.Password, value: `pw-${i}` })
+          .build();
+        ids.push((await op.createItem(vaultId, built)).id);
+      }
+      const found = await op.listItemsByTitleContains(vaultId, tag);
+      assert.deepEqual(found.map((i) => i.id).sort(), [...ids].sort());
+      const values = found.map((i) => fieldByLabel(i, "password").value).sort();
+      assert.deepEqual(values, Array.from({ length: 25 }, (_, i) => `pw-${i}`).sort());
+    });
+  });
+
   describe("updateItem (PUT v1/vaults/{v}/items/{id}) is a full replacement", () => {
     let original;
     let updated;
@@ -422,6 +535,27 @@ describe("items", () => {
       assert.equal(original.version, 1);
       assert.equal(updated.version, 1, "Connect returns the pre-update version from PUT (Terraform relies on it)");
       assert.equal(after1.version, 2);
+    });
+
+    it("the list summary shows the new title and version", async () => {
+      const summary = (await op.listItems(vaultId)).find((i) => i.id === original.id);
+      assert.equal(summary.title, `${title} (renamed)`);
+      assert.equal(summary.version, after1.version);
+    });
+
+    it("the vault's contentVersion increases with item changes", async () => {
+      const v0 = (await op.getVaultById(vaultId)).contentVersion;
+      const item = await op.createItem(vaultId, new ItemBuilder().setCategory(ItemCategory.SecureNote).setTitle(uniqueTitle("cv")).build());
+      const v1 = (await op.getVaultById(vaultId)).contentVersion;
+      assert.ok(v1 > v0, `create: ${v0} -> ${v1}`);
+      const edit = await op.getItemById(vaultId, item.id);
+      edit.tags = ["cv"];
+      await op.updateItem(vaultId, edit);
+      const v2 = (await op.getVaultById(vaultId)).contentVersion;
+      assert.ok(v2 > v1, `update: ${v1} -> ${v2}`);
+      await op.deleteItemById(vaultId, item.id);
+      const v3 = (await op.getVaultById(vaultId)).contentVersion;
+      assert.ok(v3 > v2, `delete: ${v2} -> ${v3}`);
     });
 
     it("createdAt is kept and updatedAt does not go backwards", async () => {

@@ -93,6 +93,16 @@ describe("vaults", () => {
       assert.deepEqual(await multi.listVaultsByTitle("Unlisted"), []);
     });
 
+    it("a unicode vault name is found by title", async () => {
+      const id = await srv.createVault("Équipe sécurité ✓");
+      const token = await srv.issueToken("vaults-unicode", [`${id}:r`]);
+      const client = connect(srv.host, token);
+      const vaults = await client.listVaultsByTitle("Équipe sécurité ✓");
+      assert.deepEqual(vaults.map((v) => v.id), [id]);
+      assert.equal(vaults[0].name, "Équipe sécurité ✓");
+      assert.equal((await client.getVault("Équipe sécurité ✓")).id, id);
+    });
+
     it("vault name eq is case-insensitive (as Connect's is)", async () => {
       const vaults = await multi.listVaultsByTitle("team shared");
       assert.deepEqual(vaults.map((v) => v.id), [teamId]);

@@ -76,7 +76,7 @@ export async function startLatchkey({ label = "compat" } = {}) {
   // Record the pid so that compat/run-js.sh can clean up even if this process dies hard.
   if (process.env.LATCHKEY_COMPAT_PIDDIR) {
     try {
-      writeFileSync(path.join(process.env.LATCHKEY_COMPAT_PIDDIR, `${child.pid}.pid`), `${child.pid}\n`);
+      writeFileSync(path.join(process.env.LATCHKEY_COMPAT_PIDDIR, `${child.pid}.pid`), `${child.pid}\n${dir}\n`);
     } catch {
       /* best effort */
     }

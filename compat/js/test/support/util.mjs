@@ -4,14 +4,51 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { createRequire } from "node:module";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 
 const require = createRequire(import.meta.url);
 /** The SDK, loaded the way a CommonJS consumer would load it. */
 export const sdk = require("@1password/connect");
 
-/** A client configured exactly as the SDK documents it. */
+// ------------------------------------------------------------ coverage ----
+// Every OPConnect method a test calls is recorded; when LATCHKEY_COMPAT_COVERAGE
+// names a directory (compat/run-js.sh sets it), each test process writes its
+// set there, and run-js.sh checks that together they cover the SDK's surface.
+
+const called = new Set();
+process.on("exit", () => {
+  const dir = process.env.LATCHKEY_COMPAT_COVERAGE;
+  if (!dir || called.size === 0) return;
+  try {
+    writeFileSync(path.join(dir, `methods-${process.pid}.json`), JSON.stringify([...called].sort()));
+  } catch {
+    /* best effort */
+  }
+});
+
+/** Public method names of the client returned by OnePasswordConnect(). */
+export function clientMethodNames() {
+  return Object.getOwnPropertyNames(sdk.OPConnect.prototype).filter(
+    (n) => n !== "constructor" && typeof sdk.OPConnect.prototype[n] === "function",
+  );
+}
+
+/** A client configured exactly as the SDK documents it (keep-alive on unless overridden); calls are recorded. */
 export function connect(host, token, extra = {}) {
-  return sdk.OnePasswordConnect({ serverURL: host, token, keepAlive: true, ...extra });
+  const client = sdk.OnePasswordConnect({ serverURL: host, token, keepAlive: true, ...extra });
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof prop === "string" && typeof value === "function" && Object.hasOwn(sdk.OPConnect.prototype, prop)) {
+        return (...args) => {
+          called.add(prop);
+          return value.apply(target, args);
+        };
+      }
+      return value;
+    },
+  });
 }
 
 export const ID_RE = /^[a-z0-9]{26}$/;

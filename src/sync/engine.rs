@@ -1,0 +1,340 @@
+//! Reconciling the store with a source (design §6): idempotent (version + 1 only on a real change),
+//! deletions propagate, items created through the API are never touched, and every batch is one
+//! transaction so that a kill at any point leaves a consistent store that the next run completes.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha256};
+
+use super::source::{Source, SourceError, SourceItem};
+use crate::model::{Category, ItemData, StoredFile};
+use crate::store::{SourceWrite, Store, StoreError, VaultChange};
+
+/// Items written per transaction: small enough that API writes interleave with a large import.
+const BATCH: usize = 250;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// Counts of one run.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    pub vaults_added: usize,
+    pub vaults_updated: usize,
+    pub vaults_removed: usize,
+    pub items_added: usize,
+    pub items_updated: usize,
+    pub items_removed: usize,
+    pub items_unchanged: usize,
+    pub vaults: usize,
+    pub items: usize,
+}
+
+impl Outcome {
+    pub fn changed(&self) -> bool {
+        self.vaults_added
+            + self.vaults_updated
+            + self.vaults_removed
+            + self.items_added
+            + self.items_updated
+            + self.items_removed
+            > 0
+    }
+}
+
+pub struct Engine {
+    store: Store,
+    source: Arc<dyn Source>,
+    editor: String,
+    /// The source generation of the last successful run: an unchanged file is not walked again.
+    synced_generation: std::sync::Mutex<Option<u64>>,
+}
+
+struct Prepared {
+    id: String,
+    category: Category,
+    state: Option<String>,
+    data: ItemData,
+    files: Vec<(String, Vec<u8>)>,
+    digest: Vec<u8>,
+    revision: Option<String>,
+}
+
+impl Engine {
+    /// `editor` is what `lastEditedBy` shows for synced changes (the server id).
+    pub fn new(store: Store, source: Arc<dyn Source>, editor: String) -> Self {
+        Engine {
+            store,
+            source,
+            editor,
+            synced_generation: std::sync::Mutex::new(None),
+        }
+    }
+
+    pub fn source(&self) -> &Arc<dyn Source> {
+        &self.source
+    }
+
+    /// One run, recorded in the sync state that `/health` reports.
+    pub async fn sync_once(&self) -> Result<Outcome, SyncError> {
+        self.store.record_sync_attempt(self.source.kind()).await?;
+        match self.run().await {
+            Ok(outcome) => {
+                self.store
+                    .record_sync_result(Ok((
+                        i64::try_from(outcome.vaults).unwrap_or(i64::MAX),
+                        i64::try_from(outcome.items).unwrap_or(i64::MAX),
+                    )))
+                    .await?;
+                Ok(outcome)
+            }
+            Err(err) => {
+                let message = err.to_string();
+                if let Err(record) = self.store.record_sync_result(Err(&message)).await {
+                    tracing::warn!(error = %record, "could not record the sync error");
+                }
+                Err(err)
+            }
+        }
+    }
+
+    async fn run(&self) -> Result<Outcome, SyncError> {
+        self.source.refresh().await?;
+        let generation = self.source.generation();
+        if generation.is_some()
+            && *self
+                .synced_generation
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                == generation
+        {
+            let state = self.store.sync_state().await?.unwrap_or_default();
+            return Ok(Outcome {
+                vaults: usize::try_from(state.vaults).unwrap_or(0),
+                items: usize::try_from(state.items).unwrap_or(0),
+                ..Outcome::default()
+            });
+        }
+        let vaults = self.source.vaults().await?;
+        let mut outcome = Outcome::default();
+        let mut seen = HashSet::new();
+        let mut owned = Vec::new();
+        for vault in &vaults {
+            if !crate::ids::is_valid_id(&vault.id) || !seen.insert(vault.id.clone()) {
+                return Err(SourceError::Invalid(format!(
+                    "the source lists vault id \"{}\" twice or malformed",
+                    vault.id
+                ))
+                .into());
+            }
+            match self
+                .store
+                .upsert_source_vault(&vault.id, &vault.name, &vault.description, vault.vault_type)
+                .await?
+            {
+                VaultChange::Added => outcome.vaults_added += 1,
+                VaultChange::Updated => outcome.vaults_updated += 1,
+                VaultChange::Unchanged => {}
+                VaultChange::NotOwned => {
+                    tracing::warn!(vault = %vault.id, "a vault with the source's id exists locally; not syncing it");
+                    continue;
+                }
+            }
+            owned.push(vault.id.clone());
+        }
+        for id in self.store.source_vault_ids().await? {
+            if !seen.contains(&id) && self.store.delete_vault(&id).await? {
+                outcome.vaults_removed += 1;
+            }
+        }
+        for vault_id in &owned {
+            self.sync_vault(vault_id, &mut outcome).await?;
+        }
+        outcome.vaults = owned.len();
+        *self
+            .synced_generation
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = generation;
+        Ok(outcome)
+    }
+
+    async fn sync_vault(&self, vault_id: &str, outcome: &mut Outcome) -> Result<(), SyncError> {
+        let metas = self.source.items(vault_id).await?;
+        let known = self.store.known_items(vault_id).await?;
+        let mut listed = HashSet::with_capacity(metas.len());
+        let mut batch: Vec<Prepared> = Vec::with_capacity(BATCH);
+        for meta in metas {
+            if !crate::ids::is_valid_id(&meta.id) || !listed.insert(meta.id.clone()) {
+                return Err(SourceError::Invalid(format!(
+                    "the source lists item id \"{}\" twice or malformed",
+                    meta.id
+                ))
+                .into());
+            }
+            let existing = known.get(&meta.id);
+            if let Some(existing) = existing {
+                if !existing.from_source {
+                    tracing::warn!(vault = %vault_id, item = %meta.id, "an item created through the API has the source's id; keeping the API's");
+                    continue;
+                }
+                if meta.revision.is_some() && existing.revision == meta.revision {
+                    outcome.items_unchanged += 1;
+                    continue;
+                }
+            }
+            let item = self.source.item(vault_id, &meta.id).await?;
+            let prepared = self.prepare(vault_id, item, meta.revision)?;
+            if existing.is_some_and(|e| {
+                e.digest.as_deref() == Some(prepared.digest.as_slice())
+                    && e.revision == prepared.revision
+            }) {
+                outcome.items_unchanged += 1;
+                continue;
+            }
+            batch.push(prepared);
+            if batch.len() >= BATCH {
+                self.apply(vault_id, &mut batch, &[], outcome).await?;
+            }
+        }
+        let removals: Vec<String> = known
+            .iter()
+            .filter(|(id, k)| k.from_source && !listed.contains(*id))
+            .map(|(id, _)| id.clone())
+            .collect();
+        self.apply(vault_id, &mut batch, &removals, outcome).await?;
+        outcome.items += listed.len();
+        Ok(())
+    }
+
+    async fn apply(
+        &self,
+        vault_id: &str,
+        batch: &mut Vec<Prepared>,
+        removals: &[String],
+        outcome: &mut Outcome,
+    ) -> Result<(), SyncError> {
+        if batch.is_empty() && removals.is_empty() {
+            return Ok(());
+        }
+        let writes: Vec<SourceWrite<'_>> = batch
+            .iter()
+            .map(|p| SourceWrite {
+                id: &p.id,
+                category: p.category,
+                state: p.state.as_deref(),
+                data: &p.data,
+                files: &p.files,
+                digest: p.digest.clone(),
+                revision: p.revision.as_deref(),
+            })
+            .collect();
+        let result = self
+            .store
+            .apply_source_batch(vault_id, &writes, removals, &self.editor)
+            .await?;
+        outcome.items_added += result.added;
+        outcome.items_updated += result.updated;
+        outcome.items_removed += result.removed;
+        batch.clear();
+        Ok(())
+    }
+
+    /// Fills the file metadata from the files and computes the keyed digest of the whole item.
+    fn prepare(
+        &self,
+        vault_id: &str,
+        item: SourceItem,
+        revision: Option<String>,
+    ) -> Result<Prepared, SyncError> {
+        let SourceItem {
+            id,
+            category,
+            state,
+            mut data,
+            files,
+        } = item;
+        let mut file_ids = HashSet::new();
+        data.body.files = files
+            .iter()
+            .map(|f| {
+                if !crate::ids::is_valid_id(&f.id) || !file_ids.insert(f.id.clone()) {
+                    return Err(SourceError::Invalid(format!(
+                        "item {id} lists file id \"{}\" twice or malformed",
+                        f.id
+                    )));
+                }
+                Ok(StoredFile {
+                    id: f.id.clone(),
+                    name: f.name.clone(),
+                    size: i64::try_from(f.content.len()).unwrap_or(i64::MAX),
+                    section: f.section.clone(),
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let content_hashes: Vec<String> = files
+            .iter()
+            .map(|f| data_encoding::HEXLOWER.encode(&Sha256::digest(&f.content)))
+            .collect();
+        let canonical = serde_json::to_string(&(vault_id, category, &state, &data, content_hashes))
+            .map_err(|e| SourceError::Invalid(format!("item {id}: {e}")))?;
+        // Keyed, so the stored digest reveals nothing about short secret values.
+        let digest = self
+            .store
+            .keys()
+            .blind_index("source-item", &canonical)
+            .to_vec();
+        Ok(Prepared {
+            id,
+            category,
+            state,
+            data,
+            files: files.into_iter().map(|f| (f.id, f.content)).collect(),
+            digest,
+            revision,
+        })
+    }
+}
+
+/// Runs sync until `shutdown` resolves: once at start, then whenever the source may have changed
+/// or `interval` has passed.
+pub async fn run_until_stopped(
+    engine: Arc<Engine>,
+    interval: Duration,
+    shutdown: impl Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    loop {
+        let started = Instant::now();
+        match engine.sync_once().await {
+            Ok(outcome) if outcome.changed() => tracing::info!(
+                source = engine.source().kind(),
+                vaults = outcome.vaults,
+                items = outcome.items,
+                added = outcome.items_added,
+                updated = outcome.items_updated,
+                removed = outcome.items_removed,
+                millis = started.elapsed().as_millis() as u64,
+                "sync completed"
+            ),
+            Ok(_) => tracing::debug!(
+                source = engine.source().kind(),
+                "sync found nothing to change"
+            ),
+            Err(err) => {
+                tracing::warn!(source = engine.source().kind(), error = %err, "sync failed; serving the last good data")
+            }
+        }
+        tokio::select! {
+            () = &mut shutdown => break,
+            () = engine.source().changed(interval) => {}
+        }
+    }
+}
