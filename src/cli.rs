@@ -141,6 +141,15 @@ pub struct ServeArgs {
     /// Address to listen on
     #[arg(long, env = "LATCHKEY_BIND", default_value = "0.0.0.0")]
     pub bind: IpAddr,
+    /// HTTPS port, used when a certificate and key are given
+    #[arg(long, env = "OP_HTTPS_PORT", default_value_t = 8443)]
+    pub https_port: u16,
+    /// PEM certificate chain for HTTPS
+    #[arg(long, env = "OP_TLS_CERT_FILE")]
+    pub tls_cert_file: Option<PathBuf>,
+    /// PEM private key for HTTPS
+    #[arg(long, env = "OP_TLS_KEY_FILE")]
+    pub tls_key_file: Option<PathBuf>,
     /// How long API requests wait for the first sync before Connect's 408 (Go duration)
     #[arg(long, env = "OP_SYNC_TIMEOUT", default_value = "10s")]
     pub sync_timeout: String,
@@ -227,6 +236,7 @@ pub struct HealthcheckArgs {
 /// Entry point of the binary.
 pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    crate::tls::install_crypto_provider();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -373,6 +383,29 @@ async fn serve(args: ServeArgs, mode: Mode) -> anyhow::Result<()> {
             }
         }))
     };
+    let tls = match (&args.tls_cert_file, &args.tls_key_file) {
+        (Some(cert), Some(key)) if mode != Mode::Sync => {
+            Some(crate::tls::server_config(cert, key)?)
+        }
+        (Some(_), None) | (None, Some(_)) => {
+            anyhow::bail!("HTTPS needs both OP_TLS_CERT_FILE and OP_TLS_KEY_FILE")
+        }
+        _ => None,
+    };
+    let https = match tls {
+        Some(config) => {
+            let tcp = server::bind(SocketAddr::new(args.bind, args.https_port)).await?;
+            let listener = crate::tls::TlsListener::new(tcp, config)?;
+            tracing::info!(address = %axum::serve::Listener::local_addr(&listener)?, "latchkey api listening for HTTPS");
+            let router = crate::http::router(state.clone());
+            Some(tokio::spawn(server::serve_tls(
+                listener,
+                router,
+                stopped(shutdown.clone()),
+            )))
+        }
+        None => None,
+    };
     let listener = server::bind(SocketAddr::new(args.bind, args.http.port)).await?;
     let what = match mode {
         Mode::Sync => "latchkey sync listening",
@@ -385,6 +418,11 @@ async fn serve(args: ServeArgs, mode: Mode) -> anyhow::Result<()> {
         crate::http::router(state.clone())
     };
     let result = server::serve_router(listener, state, router, stopped(shutdown)).await;
+    if let Some(https) = https {
+        if let Ok(Err(err)) = https.await {
+            tracing::error!(error = %err, "the HTTPS listener failed");
+        }
+    }
     if let Some(worker) = worker {
         let _ = worker.await;
     }

@@ -25,6 +25,9 @@ pub enum ApiError {
     RequestTimeout(String),
     #[error("{0}")]
     Unavailable(String),
+    /// The upstream Connect server (the `connect` source) could not take a write.
+    #[error("{0}")]
+    BadGateway(String),
     /// The detail is logged once by the HTTP layer and never sent to the client.
     #[error("Something went wrong")]
     Internal(#[source] anyhow::Error),
@@ -49,6 +52,7 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -101,3 +105,28 @@ impl From<crate::store::StoreError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+impl From<crate::sync::connect::UpstreamError> for ApiError {
+    fn from(err: crate::sync::connect::UpstreamError) -> Self {
+        use crate::sync::connect::UpstreamError;
+        match err {
+            UpstreamError::Rejected { status, message } => {
+                let message = format!("upstream: {message}");
+                match status {
+                    400 | 422 => ApiError::BadRequest(message),
+                    401 => ApiError::BadGateway(format!(
+                        "the upstream Connect server refused latchkey's token; nothing was stored ({message})"
+                    )),
+                    403 => ApiError::Forbidden(message),
+                    404 => ApiError::NotFound(message),
+                    409 => ApiError::Conflict(message),
+                    413 => ApiError::PayloadTooLarge(message),
+                    _ => ApiError::BadGateway(format!("the upstream Connect server failed; nothing was stored ({message})")),
+                }
+            }
+            unreachable @ UpstreamError::Unreachable { .. } => {
+                ApiError::BadGateway(format!("{unreachable}; nothing was stored"))
+            }
+        }
+    }
+}

@@ -21,4 +21,5 @@ pub mod shutdown;
 pub mod store;
 pub mod sync;
 pub mod timefmt;
+pub mod tls;
 pub mod totp;

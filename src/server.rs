@@ -75,3 +75,16 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))
 }
+
+/// Serves `router` over TLS until `shutdown` (alongside the plain HTTP listener).
+pub async fn serve_tls(
+    listener: crate::tls::TlsListener,
+    router: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    use axum::serve::ListenerExt;
+    axum::serve(listener.tap_io(|_| {}), http::app(router))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(Into::into)
+}

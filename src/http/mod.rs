@@ -73,6 +73,14 @@ pub struct AppInner {
     pub metrics: Metrics,
     /// Set once the first sync has completed (or at once for the `none` source).
     pub sync_ready: std::sync::atomic::AtomicBool,
+    /// With the `connect` source, writes go upstream first.
+    pub upstream: Option<Upstream>,
+}
+
+/// The upstream of a `connect` deployment and the engine that stores what it confirms.
+pub struct Upstream {
+    pub server: Arc<crate::sync::connect::ConnectSource>,
+    pub engine: crate::sync::Engine,
 }
 
 #[derive(Clone)]
@@ -95,7 +103,19 @@ impl AppState {
             activity: ActivityLog::default(),
             metrics: Metrics::default(),
             sync_ready: std::sync::atomic::AtomicBool::new(ready),
+            upstream: None,
         }))
+    }
+
+    /// Adds the upstream that writes are forwarded to (before the state is shared).
+    pub fn with_upstream(self, upstream: Upstream) -> Self {
+        match Arc::try_unwrap(self.0) {
+            Ok(mut inner) => {
+                inner.upstream = Some(upstream);
+                AppState(Arc::new(inner))
+            }
+            Err(shared) => AppState(shared),
+        }
     }
 
     /// Waits (up to `OP_SYNC_TIMEOUT`) until the store holds synced account data, as Connect does

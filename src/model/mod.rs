@@ -8,7 +8,7 @@ mod wire;
 
 pub use build::{build_item, BuildMode, Limits};
 pub use enums::{Category, FieldType, Purpose, VaultType};
-pub use patch::apply_patch;
+pub use patch::{apply_patch, to_document};
 pub use wire::*;
 
 use serde::{Deserialize, Serialize};

@@ -31,7 +31,8 @@ pub fn apply_patch(
     })
 }
 
-fn to_document(item: &ItemData, category: Category) -> Value {
+/// The item as a Connect request body (the shape PATCH operates on, and what is sent upstream).
+pub fn to_document(item: &ItemData, category: Category) -> Value {
     let fields: Vec<Value> = item
         .body
         .fields

@@ -247,6 +247,31 @@ impl Engine {
         Ok(())
     }
 
+    /// Stores one item the source just confirmed (a write forwarded upstream), at once.
+    pub async fn ingest(
+        &self,
+        vault_id: &str,
+        item: SourceItem,
+        revision: Option<String>,
+    ) -> Result<(), SyncError> {
+        let prepared = self.prepare(vault_id, item, revision)?;
+        let mut outcome = Outcome::default();
+        self.apply(vault_id, &mut vec![prepared], &[], &mut outcome)
+            .await
+    }
+
+    /// Removes one item the source just deleted.
+    pub async fn forget(&self, vault_id: &str, item_id: &str) -> Result<(), SyncError> {
+        let mut outcome = Outcome::default();
+        self.apply(
+            vault_id,
+            &mut Vec::new(),
+            &[item_id.to_string()],
+            &mut outcome,
+        )
+        .await
+    }
+
     /// Fills the file metadata from the files and computes the keyed digest of the whole item.
     fn prepare(
         &self,

@@ -1,5 +1,6 @@
 //! The sync worker: fills the encrypted store from the source named in the credentials file.
 
+pub mod connect;
 pub mod engine;
 pub mod onepux;
 pub mod seed;

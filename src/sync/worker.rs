@@ -72,3 +72,16 @@ pub async fn run_worker(
     }
     Ok(())
 }
+
+/// The `connect` source of a credentials file: `{"kind": "connect", "url": …, "token": …}`.
+pub fn connect_source(spec: &serde_json::Value) -> anyhow::Result<super::connect::ConnectSource> {
+    let field = |name: &str| {
+        spec.get(name)
+            .and_then(serde_json::Value::as_str)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| {
+                anyhow::anyhow!("the connect source in the credentials file has no \"{name}\"")
+            })
+    };
+    super::connect::ConnectSource::new(field("url")?, field("token")?)
+}

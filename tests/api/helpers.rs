@@ -231,3 +231,9 @@ pub fn login(title: &str) -> Value {
         ]
     })
 }
+
+/// An HTTP client for process tests (rustls needs its crypto provider chosen first).
+pub fn http_client() -> reqwest::Client {
+    latchkey::tls::install_crypto_provider();
+    reqwest::Client::new()
+}

@@ -136,7 +136,7 @@ fn cli_ok(args: &[&str], envs: &[(&str, &str)]) -> String {
 }
 
 async fn get(host: &str, path: &str, token: &str) -> reqwest::Response {
-    reqwest::Client::new()
+    crate::helpers::http_client()
         .get(format!("{host}{path}"))
         .bearer_auth(token)
         .send()
@@ -175,7 +175,9 @@ async fn dev_serves_the_demo_vault_and_stops_cleanly() {
     ] {
         assert!(categories.contains(&c), "{categories:?}");
     }
-    let heartbeat = reqwest::get(format!("{}/heartbeat", server.host))
+    let heartbeat = crate::helpers::http_client()
+        .get(format!("{}/heartbeat", server.host))
+        .send()
         .await
         .unwrap();
     assert_eq!(heartbeat.text().await.unwrap(), ".");
@@ -262,7 +264,7 @@ async fn init_vault_token_serve_and_revoke_through_the_cli() {
         .await
         .unwrap();
     assert_eq!(both.as_array().unwrap().len(), 2);
-    let created = reqwest::Client::new()
+    let created = crate::helpers::http_client()
         .post(format!("{}/v1/vaults/{services}/items", server.host))
         .bearer_auth(&writer)
         .json(&serde_json::json!({"title": "db", "category": "PASSWORD", "fields": [{"purpose": "PASSWORD", "generate": true}]}))
@@ -466,4 +468,84 @@ async fn a_closed_log_pipe_does_not_break_requests() {
     for _ in 0..3 {
         assert_eq!(get(&server.host, "/v1/vaults", &token).await.status(), 200);
     }
+}
+
+#[tokio::test]
+async fn https_with_a_self_signed_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let creds = dir.path().join("c.json").display().to_string();
+    let data = dir.path().join("d").display().to_string();
+    let env = [
+        ("OP_SESSION", creds.as_str()),
+        ("LATCHKEY_DATA_DIR", data.as_str()),
+    ];
+    cli_ok(&["init"], &env);
+    cli_ok(&["vault", "create", "TLS"], &env);
+    let token = cli_ok(&["token", "issue", "--name", "t", "--vault", "TLS"], &env);
+
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let cert_file = dir.path().join("cert.pem");
+    let key_file = dir.path().join("key.pem");
+    std::fs::write(&cert_file, cert.cert.pem()).unwrap();
+    std::fs::write(&key_file, cert.signing_key.serialize_pem()).unwrap();
+
+    let mut child = Command::new(BIN)
+        .args(["serve", "--bind", "127.0.0.1"])
+        .env("OP_HTTP_PORT", "0")
+        .env("OP_HTTPS_PORT", "0")
+        .env("OP_TLS_CERT_FILE", &cert_file)
+        .env("OP_TLS_KEY_FILE", &key_file)
+        .envs(env)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let err = lines(child.stderr.take().unwrap());
+    let https_address = wait_for(&err, "the HTTPS address", |l| {
+        let v: serde_json::Value = serde_json::from_str(l).ok()?;
+        (v["message"] == "latchkey api listening for HTTPS")
+            .then(|| v["address"].as_str().unwrap().to_string())
+    });
+    let _server = Server {
+        child,
+        host: String::new(),
+    };
+    let port = https_address.rsplit(':').next().unwrap();
+
+    latchkey::tls::install_crypto_provider();
+    let trusting = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap())
+        .resolve("localhost", https_address.parse().unwrap())
+        .build()
+        .unwrap();
+    let response = trusting
+        .get(format!("https://localhost:{port}/v1/vaults"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["1password-connect-version"],
+        latchkey::http::CONNECT_VERSION
+    );
+    let vaults: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(vaults[0]["name"], "TLS");
+
+    // A client that does not trust the certificate fails the handshake; the server stays up.
+    let untrusting = reqwest::Client::builder()
+        .resolve("localhost", https_address.parse().unwrap())
+        .build()
+        .unwrap();
+    assert!(untrusting
+        .get(format!("https://localhost:{port}/heartbeat"))
+        .send()
+        .await
+        .is_err());
+    let again = trusting
+        .get(format!("https://localhost:{port}/heartbeat"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.text().await.unwrap(), ".");
 }
