@@ -101,9 +101,15 @@ pub struct InitArgs {
     /// Seal the secrets under the passphrase on the first line of this file (argon2id)
     #[arg(long)]
     pub passphrase_file: Option<PathBuf>,
-    /// The source the sync worker reads: none (the store is the source of truth)
+    /// The source the sync worker reads: `none` (the store is the source of truth),
+    /// `seed:FILE` (YAML/JSON seed file), `1pux:FILE` (1Password export) or `connect:URL`
+    /// (another Connect-compatible server; give its token with --source-token-file)
     #[arg(long, default_value = "none")]
     pub source: String,
+    /// File whose first line is the upstream token for `--source connect:URL`
+    /// (or set LATCHKEY_SOURCE_TOKEN)
+    #[arg(long)]
+    pub source_token_file: Option<PathBuf>,
     /// Replace an existing file (its store becomes unreadable)
     #[arg(long)]
     pub force: bool,
@@ -286,11 +292,40 @@ fn init_logging(json: bool) {
     };
 }
 
-fn parse_source(spec: &str) -> anyhow::Result<serde_json::Value> {
-    match spec {
-        "none" => Ok(serde_json::json!({"kind": "none"})),
-        other => anyhow::bail!(
-            "unknown source \"{other}\"; this version supports --source none (the store is the source of truth)"
+fn parse_source(spec: &str, token_file: Option<&Path>) -> anyhow::Result<serde_json::Value> {
+    let (kind, location) = spec.split_once(':').unwrap_or((spec, ""));
+    let absolute = |location: &str| -> anyhow::Result<String> {
+        if location.is_empty() {
+            anyhow::bail!("--source {kind}:FILE needs a file");
+        }
+        let path = std::path::absolute(location)?;
+        if !path.is_file() {
+            anyhow::bail!("--source {kind}: {} is not a readable file", path.display());
+        }
+        Ok(path.display().to_string())
+    };
+    match kind {
+        "none" if location.is_empty() => Ok(serde_json::json!({"kind": "none"})),
+        "seed" | "1pux" => Ok(serde_json::json!({"kind": kind, "path": absolute(location)?})),
+        "connect" => {
+            let token = match token_file {
+                Some(file) => std::fs::read_to_string(file)
+                    .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string(),
+                None => std::env::var("LATCHKEY_SOURCE_TOKEN").unwrap_or_default(),
+            };
+            if token.is_empty() {
+                anyhow::bail!("--source connect:URL needs the upstream's token: --source-token-file FILE or LATCHKEY_SOURCE_TOKEN");
+            }
+            crate::sync::connect::ConnectSource::new(location, &token)?;
+            Ok(serde_json::json!({"kind": "connect", "url": location, "token": token}))
+        }
+        _ => anyhow::bail!(
+            "unknown source \"{spec}\"; use none, seed:FILE, 1pux:FILE or connect:URL"
         ),
     }
 }
@@ -303,7 +338,7 @@ fn init(args: InitArgs) -> anyhow::Result<()> {
         Some(file) => config::passphrase(Some(file))?,
         None => None,
     };
-    let credentials = Credentials::generate(parse_source(&args.source)?);
+    let credentials = Credentials::generate(parse_source(&args.source, args.source_token_file.as_deref())?);
     credentials
         .write_new(&path, passphrase.as_deref(), args.force)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -360,7 +395,16 @@ async fn serve(args: ServeArgs, mode: Mode) -> anyhow::Result<()> {
     if mode == Mode::Sync {
         http_config.service_name = crate::http::SYNC_SERVICE_NAME;
     }
-    let state = server::state(&credentials, store.clone(), http_config, None)?;
+    let mut state = server::state(&credentials, store.clone(), http_config, None)?;
+    if mode != Mode::Sync && credentials.source_kind() == Some("connect") {
+        let upstream = Arc::new(crate::sync::worker::connect_source(&credentials.source)?);
+        let engine = crate::sync::Engine::new(
+            store.clone(),
+            upstream.clone() as Arc<dyn crate::sync::source::Source>,
+            credentials.server_id.clone(),
+        );
+        state = state.with_upstream(crate::http::Upstream { server: upstream, engine });
+    }
     let shutdown = shutdown_channel();
     let worker = if mode == Mode::Api {
         None

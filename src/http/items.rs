@@ -153,11 +153,18 @@ pub async fn create(
     };
     let (category, data) = build_item(input, &BuildMode::Create, &state.config.limits)
         .map_err(ApiError::BadRequest)?;
-    let item = state
-        .store
-        .create_item(&ids.vault, &item_id, category, &data, &editor(&state), &[])
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("vault {} not found", ids.vault)))?;
+    let item = if let Some(up) = &state.upstream {
+        if state.store.get_vault(&ids.vault).await?.is_none() {
+            return Err(ApiError::NotFound(format!("vault {} not found", ids.vault)));
+        }
+        super::upstream::create(&state, up, &ids.vault, category, &data).await?
+    } else {
+        state
+            .store
+            .create_item(&ids.vault, &item_id, category, &data, &editor(&state), &[])
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("vault {} not found", ids.vault)))?
+    };
     state.activity.record(
         &meta,
         &access,
@@ -211,10 +218,14 @@ pub async fn replace(
         previous: &current.data,
     };
     let (_, data) = build_item(input, &mode, &state.config.limits).map_err(ApiError::BadRequest)?;
-    let updated = state
-        .store
-        .replace_item(&current, &data, &editor(&state))
-        .await?;
+    let updated = if let Some(up) = &state.upstream {
+        super::upstream::replace(&state, up, &current, &data).await?
+    } else {
+        state
+            .store
+            .replace_item(&current, &data, &editor(&state))
+            .await?
+    };
     state.activity.record(
         &meta,
         &access,
@@ -256,10 +267,14 @@ pub async fn patch(
         previous: &current.data,
     };
     let (_, data) = build_item(input, &mode, &state.config.limits).map_err(ApiError::BadRequest)?;
-    let updated = state
-        .store
-        .replace_item(&current, &data, &editor(&state))
-        .await?;
+    let updated = if let Some(up) = &state.upstream {
+        super::upstream::patch(&state, up, &current, &ops).await?
+    } else {
+        state
+            .store
+            .replace_item(&current, &data, &editor(&state))
+            .await?
+    };
     state.activity.record(
         &meta,
         &access,
@@ -286,7 +301,10 @@ pub async fn delete(
         &ids.vault,
         Some(ids.item()),
     )?;
-    if !state.store.delete_item(&ids.vault, ids.item()).await? {
+    if let Some(up) = &state.upstream {
+        find_item(&state, &ids.vault, ids.item()).await?;
+        super::upstream::delete(up, &ids.vault, ids.item()).await?;
+    } else if !state.store.delete_item(&ids.vault, ids.item()).await? {
         return Err(if state.store.get_vault(&ids.vault).await?.is_none() {
             ApiError::NotFound(format!("vault {} not found", ids.vault))
         } else {

@@ -7,6 +7,7 @@ mod health;
 mod items;
 mod metrics;
 mod render;
+mod upstream;
 mod vaults;
 
 use std::net::SocketAddr;

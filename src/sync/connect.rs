@@ -186,23 +186,32 @@ impl ConnectSource {
     }
 
     /// The full item with its files' contents, as the sync engine stores it.
-    pub async fn fetch_item(
-        &self,
-        vault_id: &str,
-        item_id: &str,
-    ) -> Result<SourceItem, UpstreamError> {
+    pub async fn fetch_item(&self, vault_id: &str, item_id: &str) -> Result<SourceItem, UpstreamError> {
         let item = self.get_item_json(vault_id, item_id).await?;
+        self.with_files(item, |_| None).await
+    }
+
+    /// Converts an item the upstream returned, fetching the contents of its files except those
+    /// `known` already has (by file id).
+    pub async fn with_files(
+        &self,
+        item: ItemJson,
+        known: impl Fn(&str) -> Option<Vec<u8>>,
+    ) -> Result<SourceItem, UpstreamError> {
         let mut files = Vec::new();
         for file in item.files.iter().flatten() {
-            let response = self
-                .send(reqwest::Method::GET, &file.content_path, None)
-                .await?;
-            let content = response.bytes().await.map_err(|e| self.unreachable(e))?;
+            let content = match known(&file.id) {
+                Some(content) => content,
+                None => {
+                    let response = self.send(reqwest::Method::GET, &file.content_path, None).await?;
+                    response.bytes().await.map_err(|e| self.unreachable(e))?.to_vec()
+                }
+            };
             files.push(SourceFile {
                 id: file.id.clone(),
                 name: file.name.clone(),
                 section: file.section.as_ref().map(|s| s.id.clone()),
-                content: content.to_vec(),
+                content,
             });
         }
         Ok(source_item(item, files))
