@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod bad_input;
+mod deploy;
 mod encryption;
 mod files;
 mod filters;
