@@ -338,7 +338,10 @@ fn init(args: InitArgs) -> anyhow::Result<()> {
         Some(file) => config::passphrase(Some(file))?,
         None => None,
     };
-    let credentials = Credentials::generate(parse_source(&args.source, args.source_token_file.as_deref())?);
+    let credentials = Credentials::generate(parse_source(
+        &args.source,
+        args.source_token_file.as_deref(),
+    )?);
     credentials
         .write_new(&path, passphrase.as_deref(), args.force)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -403,7 +406,10 @@ async fn serve(args: ServeArgs, mode: Mode) -> anyhow::Result<()> {
             upstream.clone() as Arc<dyn crate::sync::source::Source>,
             credentials.server_id.clone(),
         );
-        state = state.with_upstream(crate::http::Upstream { server: upstream, engine });
+        state = state.with_upstream(crate::http::Upstream {
+            server: upstream,
+            engine,
+        });
     }
     let shutdown = shutdown_channel();
     let worker = if mode == Mode::Api {

@@ -87,14 +87,46 @@ impl Store {
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
             .pragma("temp_store", "memory");
+        // The api and sync processes of a fresh deployment start together and race to create and
+        // migrate the same file: the loser sees "locked" or "already exists" and simply retries,
+        // finding the work done (each migration is applied and recorded in one transaction).
+        let mut attempt = 0u32;
+        loop {
+            match Self::open_once(options.clone(), keys.clone(), &path).await {
+                Ok(store) => return Ok(store),
+                Err(err) if attempt < 40 && is_startup_race(&err) => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(25 * u64::from(attempt.min(8)))).await;
+                }
+                Err(err) => return Err(err),
+            }
+        }
+    }
+
+    async fn open_once(
+        options: SqliteConnectOptions,
+        keys: Arc<KeyRing>,
+        path: &Path,
+    ) -> StoreResult<Store> {
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .min_connections(1)
             .connect_with(options)
             .await?;
-        MIGRATOR.run(&pool).await?;
-        let store = Store { pool, keys, path };
-        store.check_keys().await?;
+        let store = Store {
+            pool,
+            keys,
+            path: path.to_path_buf(),
+        };
+        let prepared = async {
+            MIGRATOR.run(&store.pool).await?;
+            store.check_keys().await
+        }
+        .await;
+        if let Err(err) = prepared {
+            store.pool.close().await;
+            return Err(err);
+        }
         Ok(store)
     }
 
@@ -161,6 +193,15 @@ impl Store {
             .blind_index("vault-name", &crate::filter::fold_case(name))
             .to_vec()
     }
+}
+
+fn is_startup_race(err: &StoreError) -> bool {
+    let text = match err {
+        StoreError::Db(e) => e.to_string(),
+        StoreError::Migrate(e) => e.to_string(),
+        _ => return false,
+    };
+    text.contains("locked") || text.contains("busy") || text.contains("already exists")
 }
 
 fn decode_json<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> StoreResult<T> {

@@ -186,7 +186,11 @@ impl ConnectSource {
     }
 
     /// The full item with its files' contents, as the sync engine stores it.
-    pub async fn fetch_item(&self, vault_id: &str, item_id: &str) -> Result<SourceItem, UpstreamError> {
+    pub async fn fetch_item(
+        &self,
+        vault_id: &str,
+        item_id: &str,
+    ) -> Result<SourceItem, UpstreamError> {
         let item = self.get_item_json(vault_id, item_id).await?;
         self.with_files(item, |_| None).await
     }
@@ -203,8 +207,14 @@ impl ConnectSource {
             let content = match known(&file.id) {
                 Some(content) => content,
                 None => {
-                    let response = self.send(reqwest::Method::GET, &file.content_path, None).await?;
-                    response.bytes().await.map_err(|e| self.unreachable(e))?.to_vec()
+                    let response = self
+                        .send(reqwest::Method::GET, &file.content_path, None)
+                        .await?;
+                    response
+                        .bytes()
+                        .await
+                        .map_err(|e| self.unreachable(e))?
+                        .to_vec()
                 }
             };
             files.push(SourceFile {

@@ -830,7 +830,7 @@ fn init_home(home: &Path) -> BTreeMap<String, String> {
 }
 
 async fn get(url: &str, token: Option<&str>) -> reqwest::Response {
-    let mut request = reqwest::Client::new().get(url);
+    let mut request = crate::helpers::http_client().get(url);
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -945,9 +945,6 @@ async fn compose_topology_runs_as_processes_on_connects_defaults() {
 }
 
 #[tokio::test]
-#[ignore = "Store::open races when two processes create the database at once (migration 1: \
-            `table meta already exists`; WAL setup: `database is locked`); run with --ignored \
-            once it retries or serialises the first open"]
 async fn compose_up_on_an_empty_volume_starts_both_services_at_once() {
     // `docker compose up` on a new volume starts api and sync together against no database.
     let home = tempfile::tempdir().unwrap();
