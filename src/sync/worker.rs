@@ -36,6 +36,7 @@ pub fn build_source(
             path()?,
             super::onepux::parse_file,
         )))),
+        "connect" => Ok(Some(Arc::new(connect_source(spec)?))),
         other => anyhow::bail!("unknown source kind \"{other}\" in the credentials file"),
     }
 }

@@ -14,4 +14,5 @@ mod openapi;
 mod paths;
 mod process;
 mod sync;
+mod sync_processes;
 mod vaults;

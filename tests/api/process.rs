@@ -6,12 +6,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_latchkey");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_latchkey");
 
 /// A running latchkey process; killed on drop.
-struct Server {
-    child: Child,
-    host: String,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) host: String,
 }
 
 impl Drop for Server {
@@ -23,7 +23,7 @@ impl Drop for Server {
 
 impl Server {
     /// Sends SIGTERM and waits for a clean exit.
-    fn terminate(mut self) -> std::process::ExitStatus {
+    pub(crate) fn terminate(mut self) -> std::process::ExitStatus {
         let _ = Command::new("kill")
             .arg("-TERM")
             .arg(self.child.id().to_string())
@@ -39,7 +39,7 @@ impl Server {
     }
 }
 
-fn lines(reader: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+pub(crate) fn lines(reader: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         // Keep draining after the receiver is gone, so the child never writes to a closed pipe.
@@ -50,7 +50,7 @@ fn lines(reader: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> 
     rx
 }
 
-fn wait_for(
+pub(crate) fn wait_for(
     rx: &mpsc::Receiver<String>,
     what: &str,
     mut pick: impl FnMut(&str) -> Option<String>,
@@ -73,7 +73,7 @@ fn wait_for(
 }
 
 /// `latchkey dev` on a free port: returns the server and its token.
-fn start_dev(data_dir: &Path, extra: &[&str]) -> (Server, String) {
+pub(crate) fn start_dev(data_dir: &Path, extra: &[&str]) -> (Server, String) {
     let mut child = Command::new(BIN)
         .args(["dev", "--port", "0", "--data-dir"])
         .arg(data_dir)
@@ -95,7 +95,7 @@ fn start_dev(data_dir: &Path, extra: &[&str]) -> (Server, String) {
 }
 
 /// `latchkey serve` with the given environment, on a free port found from its log.
-fn start_serve(envs: &[(&str, &str)]) -> Server {
+pub(crate) fn start_serve(envs: &[(&str, &str)]) -> Server {
     let mut child = Command::new(BIN)
         .args(["serve", "--bind", "127.0.0.1"])
         .env("OP_HTTP_PORT", "0")
@@ -116,7 +116,7 @@ fn start_serve(envs: &[(&str, &str)]) -> Server {
     }
 }
 
-fn cli(args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
+pub(crate) fn cli(args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
     Command::new(BIN)
         .args(args)
         .envs(envs.iter().copied())
@@ -125,7 +125,7 @@ fn cli(args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
 }
 
 #[track_caller]
-fn cli_ok(args: &[&str], envs: &[(&str, &str)]) -> String {
+pub(crate) fn cli_ok(args: &[&str], envs: &[(&str, &str)]) -> String {
     let out = cli(args, envs);
     assert!(
         out.status.success(),
@@ -135,7 +135,7 @@ fn cli_ok(args: &[&str], envs: &[(&str, &str)]) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
-async fn get(host: &str, path: &str, token: &str) -> reqwest::Response {
+pub(crate) async fn get(host: &str, path: &str, token: &str) -> reqwest::Response {
     crate::helpers::http_client()
         .get(format!("{host}{path}"))
         .bearer_auth(token)
