@@ -95,8 +95,9 @@ pub async fn health(State(state): State<AppState>) -> Json<Health> {
 
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let counts = state.store.counts().await.ok();
-    text(
-        state.metrics.render(counts),
-        "text/plain; version=0.0.4; charset=utf-8",
-    )
+    let mut body = state.metrics.render(counts);
+    if let Ok(Some(sync)) = state.store.sync_state().await {
+        super::metrics::render_sync(&mut body, &sync);
+    }
+    text(body, "text/plain; version=0.0.4; charset=utf-8")
 }
