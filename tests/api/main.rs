@@ -12,5 +12,6 @@ mod items;
 mod openapi;
 mod paths;
 mod process;
+mod replay;
 mod sync;
 mod vaults;
