@@ -13,6 +13,7 @@ mod items;
 mod openapi;
 mod paths;
 mod process;
+mod replay;
 mod sync;
 mod sync_processes;
 mod vaults;
