@@ -120,9 +120,17 @@ impl Metrics {
 /// the same figures).
 pub fn render_sync(out: &mut String, sync: &crate::store::SyncState) {
     let _ = writeln!(out, "# HELP latchkey_sync_runs_total Sync runs, successful or not.\n# TYPE latchkey_sync_runs_total counter");
-    let _ = writeln!(out, "latchkey_sync_runs_total{{source=\"{}\"}} {}", sync.source_kind, sync.runs);
+    let _ = writeln!(
+        out,
+        "latchkey_sync_runs_total{{source=\"{}\"}} {}",
+        sync.source_kind, sync.runs
+    );
     let _ = writeln!(out, "# HELP latchkey_sync_failures_total Failed sync runs.\n# TYPE latchkey_sync_failures_total counter");
-    let _ = writeln!(out, "latchkey_sync_failures_total{{source=\"{}\"}} {}", sync.source_kind, sync.failures);
+    let _ = writeln!(
+        out,
+        "latchkey_sync_failures_total{{source=\"{}\"}} {}",
+        sync.source_kind, sync.failures
+    );
     if let Some(at) = sync.last_success {
         let _ = writeln!(out, "# HELP latchkey_sync_last_success_timestamp_seconds When the last sync succeeded.\n# TYPE latchkey_sync_last_success_timestamp_seconds gauge");
         let _ = writeln!(out, "latchkey_sync_last_success_timestamp_seconds {at}");

@@ -1,7 +1,7 @@
 //! Records to wire JSON (reference §4).
 
 use crate::model::{
-    FieldJson, FieldType, FileJson, IdRef, ItemJson, SectionJson, UrlJson, VaultJson,
+    FieldJson, FieldType, FileJson, IdRef, ItemJson, SectionJson, SectionRef, UrlJson, VaultJson,
 };
 use crate::store::{ItemRecord, VaultRecord};
 use crate::timefmt::rfc3339;
@@ -90,7 +90,14 @@ pub fn full(item: &ItemRecord) -> ItemJson {
             .iter()
             .map(|f| FieldJson {
                 id: f.id.clone(),
-                section: section_ref(f.section.as_ref()),
+                section: f.section.as_ref().map(|id| SectionRef {
+                    id: id.clone(),
+                    label: body
+                        .sections
+                        .iter()
+                        .find(|s| &s.id == id)
+                        .and_then(|s| s.label.clone()),
+                }),
                 field_type: f.field_type.as_str().to_string(),
                 purpose: f.purpose.as_str().to_string(),
                 label: f.label.clone(),

@@ -136,7 +136,9 @@ pub fn build_item(
     for url in urls_in {
         let href = url.href.unwrap_or_default();
         if href.is_empty() {
-            return Err("Every URL needs an href".into());
+            // Terraform and the Vault plugin always send `[{primary: true, href: ""}]` for an
+            // item without a URL; Connect takes "" as absent.
+            continue;
         }
         check_bytes("URL", &href, limits.max_value_bytes)?;
         let label = non_empty(url.label);

@@ -42,11 +42,19 @@ pub struct SectionJson {
     pub label: Option<String>,
 }
 
+/// A field's section: its id, and its label when it has one (doco-cd matches sections by label).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SectionRef {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct FieldJson {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub section: Option<IdRef>,
+    pub section: Option<SectionRef>,
     #[serde(rename = "type")]
     pub field_type: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]

@@ -315,13 +315,26 @@ async fn a_failing_source_is_reported_and_the_last_good_data_served() {
         .unwrap()
         .contains("/missing.yaml"));
     let response = latchkey::http::router(state)
-        .oneshot(axum::http::Request::get("/metrics").body(axum::body::Body::empty()).unwrap())
+        .oneshot(
+            axum::http::Request::get("/metrics")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
-    let body = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+    let body = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
     let metrics = String::from_utf8(body.to_vec()).unwrap();
-    assert!(metrics.contains("latchkey_sync_runs_total{source=\"fake\"} 2"), "{metrics}");
-    assert!(metrics.contains("latchkey_sync_failures_total{source=\"fake\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("latchkey_sync_runs_total{source=\"fake\"} 2"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("latchkey_sync_failures_total{source=\"fake\"} 1"),
+        "{metrics}"
+    );
     assert!(metrics.contains("latchkey_sync_items 3"), "{metrics}");
 }
 

@@ -617,7 +617,10 @@ async fn sigterm_finishes_in_flight_requests_and_leaves_the_store_clean() {
     let creds = dir.path().join("creds.json").display().to_string();
     let data = dir.path().join("data");
     let data_s = data.display().to_string();
-    let env = [("OP_SESSION", creds.as_str()), ("LATCHKEY_DATA_DIR", data_s.as_str())];
+    let env = [
+        ("OP_SESSION", creds.as_str()),
+        ("LATCHKEY_DATA_DIR", data_s.as_str()),
+    ];
     cli_ok(&["init"], &env);
     let vault = cli_ok(&["vault", "create", "V"], &env);
     let token = cli_ok(&["token", "issue", "--name", "t", "--vault", "V:rw"], &env);
@@ -635,7 +638,11 @@ async fn sigterm_finishes_in_flight_requests_and_leaves_the_store_clean() {
     stream.write_all(&body.as_bytes()[..10]).await.unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
     let pid = server.child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
     tokio::time::sleep(Duration::from_millis(300)).await;
     stream.write_all(&body.as_bytes()[10..]).await.unwrap();
     let mut response = String::new();
@@ -648,7 +655,10 @@ async fn sigterm_finishes_in_flight_requests_and_leaves_the_store_clean() {
     // The store is clean: the WAL was checkpointed away, the file passes its integrity check, and
     // the item written during shutdown is there.
     let wal = data.join("1password.sqlite-wal");
-    assert!(!wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0, "WAL left behind");
+    assert!(
+        !wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0,
+        "WAL left behind"
+    );
     assert_eq!(sqlx_check(&data.join("1password.sqlite")).await, "ok");
     let listed = cli_ok(&["vault", "list"], &env);
     assert!(listed.contains("1 items  V"), "{listed}");
@@ -656,28 +666,56 @@ async fn sigterm_finishes_in_flight_requests_and_leaves_the_store_clean() {
 
 #[tokio::test]
 async fn a_1pux_export_is_imported_and_a_broken_one_reported() {
-    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/synthetic.1pux");
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/fixtures/synthetic.1pux"
+    );
     let dir = tempfile::tempdir().unwrap();
     let export = dir.path().join("export.1pux");
     std::fs::copy(fixture, &export).unwrap();
     let creds = dir.path().join("creds.json").display().to_string();
     let data = dir.path().join("data").display().to_string();
-    let env = [("OP_SESSION", creds.as_str()), ("LATCHKEY_DATA_DIR", data.as_str()), ("LATCHKEY_SYNC_INTERVAL", "1s")];
-    cli_ok(&["init", "--source", &format!("1pux:{}", export.display())], &env);
+    let env = [
+        ("OP_SESSION", creds.as_str()),
+        ("LATCHKEY_DATA_DIR", data.as_str()),
+        ("LATCHKEY_SYNC_INTERVAL", "1s"),
+    ];
+    cli_ok(
+        &["init", "--source", &format!("1pux:{}", export.display())],
+        &env,
+    );
     let (server, log) = start("serve", &env);
     let host = server.host.clone();
     wait_until("the 1PUX import", Duration::from_secs(10), || {
         let host = host.clone();
         async move {
-            let health: serde_json::Value = http_client().get(format!("{host}/health")).send().await.unwrap().json().await.unwrap();
+            let health: serde_json::Value = http_client()
+                .get(format!("{host}/health"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
             health["dependencies"][1]["status"] == "AVAILABLE"
         }
     })
     .await;
     let vault_list = cli_ok(&["vault", "list"], &env);
-    let first = vault_list.lines().next().unwrap().split_whitespace().next().unwrap().to_string();
+    let first = vault_list
+        .lines()
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
     let token = cli_ok(&["token", "issue", "--name", "r", "--vault", &first], &env);
-    let items: serde_json::Value = get(&server.host, &format!("/v1/vaults/{first}/items"), &token).await.json().await.unwrap();
+    let items: serde_json::Value = get(&server.host, &format!("/v1/vaults/{first}/items"), &token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(!items.as_array().unwrap().is_empty(), "{vault_list}");
 
     // A broken export is reported in /health with the reason; the last good data stays served.
@@ -686,18 +724,39 @@ async fn a_1pux_export_is_imported_and_a_broken_one_reported() {
     wait_until("the error in /health", Duration::from_secs(5), || {
         let host = host.clone();
         async move {
-            let health: serde_json::Value = http_client().get(format!("{host}/health")).send().await.unwrap().json().await.unwrap();
+            let health: serde_json::Value = http_client()
+                .get(format!("{host}/health"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
             health["dependencies"][2]["status"] == "ERROR"
-                && health["dependencies"][2]["message"].as_str().unwrap().contains("not a 1PUX archive")
+                && health["dependencies"][2]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("not a 1PUX archive")
         }
     })
     .await;
-    let again: serde_json::Value = get(&server.host, &format!("/v1/vaults/{first}/items"), &token).await.json().await.unwrap();
+    let again: serde_json::Value = get(&server.host, &format!("/v1/vaults/{first}/items"), &token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(again, items);
     drop(server);
     let logs: Vec<String> = log.try_iter().collect();
-    assert!(logs.iter().any(|l| l.contains("sync failed") && l.contains("not a 1PUX archive")), "{logs:?}");
-    let request_line = logs.iter().find(|l| l.contains("request completed") && l.contains("/v1/vaults")).expect("an access log line");
+    assert!(
+        logs.iter()
+            .any(|l| l.contains("sync failed") && l.contains("not a 1PUX archive")),
+        "{logs:?}"
+    );
+    let request_line = logs
+        .iter()
+        .find(|l| l.contains("request completed") && l.contains("/v1/vaults"))
+        .expect("an access log line");
     let v: serde_json::Value = serde_json::from_str(request_line).unwrap();
     assert_eq!(v["request_id"].as_str().unwrap().len(), 36);
     assert_eq!(v["jti"].as_str().unwrap().len(), 26);

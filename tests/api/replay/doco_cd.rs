@@ -280,9 +280,6 @@ async fn resolves_vault_by_name_item_by_title_and_field_by_label() {
 /// matches does it fall back to `GetValue`, which lets section-less fields through. A `password`
 /// in a section must therefore not resolve to the login's own `password`.
 #[tokio::test]
-#[ignore = "latchkey defect: a field's `section` reference carries only `id`, and doco-cd \
-            matches `field.section.label`; its GetValue fallback then returns the login's own \
-            `password` instead of the section's"]
 async fn the_section_label_selects_between_fields_with_the_same_label() {
     let (_app, go) = fixture().await;
     assert_eq!(

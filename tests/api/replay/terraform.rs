@@ -319,8 +319,6 @@ async fn data_sources_read_vault_and_item_by_title_and_files() {
 /// resource without `url` (here a `secure_note`) sends `"urls":[{"primary":true,"href":""}]` on
 /// create and on every update; the provider's own acceptance tests send the same against Connect.
 #[tokio::test]
-#[ignore = "latchkey defect: `urls: [{primary: true, href: \"\"}]` is refused with 400 \
-            `Every URL needs an href`; Terraform sends it for every item without `url`"]
 async fn an_item_without_a_url_sends_an_empty_primary_href() {
     let app = TestApp::new().await;
     let v = app.vault.id.clone();

@@ -167,8 +167,6 @@ async fn list_write_read_update_delete() {
 /// The README's "Example Password Item" and "Example Database Item", written without a `url`:
 /// `buildItem` still sends `"urls":[{"primary":true,"href":""}]`.
 #[tokio::test]
-#[ignore = "latchkey defect: `urls: [{primary: true, href: \"\"}]` is refused with 400 \
-            `Every URL needs an href`; the plugin sends it on every write without `url`"]
 async fn readme_examples_without_a_url_send_an_empty_href() {
     let (_app, vid, op) = plugin().await;
     let password_item = r#"{"id":"","title":"Example Password","urls":[{"primary":true,"href":""}],"vault":{"id":"plugin-vault"},"category":"PASSWORD","fields":[{"id":"password","type":"CONCEALED","purpose":"PASSWORD","label":"password","generate":true}],"createdAt":"0001-01-01T00:00:00Z","updatedAt":"0001-01-01T00:00:00Z"}"#;
