@@ -17,7 +17,8 @@ CREATE TABLE vaults (
     item_count        INTEGER NOT NULL DEFAULT 0,
     created_at        INTEGER NOT NULL,
     updated_at        INTEGER NOT NULL,
-    origin            TEXT NOT NULL DEFAULT 'local'
+    origin            TEXT NOT NULL DEFAULT 'local',
+    source_revision   TEXT                    -- the source's marker for the vault's content
 ) STRICT;
 CREATE INDEX vaults_by_name ON vaults (name_index);
 

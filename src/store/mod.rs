@@ -170,7 +170,15 @@ impl Store {
         Ok(())
     }
 
+    /// Checkpoints the WAL into the main file (truncating it) and closes every connection, so a
+    /// stopped process leaves one self-contained database file behind.
     pub async fn close(&self) {
+        if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await
+        {
+            tracing::debug!(error = %err, "WAL checkpoint at close failed");
+        }
         self.pool.close().await;
     }
 

@@ -133,6 +133,32 @@ impl Store {
         Ok(VaultChange::Updated)
     }
 
+    /// The source revision the vault was last fully synced at.
+    pub async fn vault_source_revision(&self, id: &str) -> StoreResult<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT source_revision FROM vaults WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                .flatten(),
+        )
+    }
+
+    pub async fn set_vault_source_revision(
+        &self,
+        id: &str,
+        revision: Option<&str>,
+    ) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        sqlx::query("UPDATE vaults SET source_revision = ? WHERE id = ?")
+            .bind(revision)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Deletes a vault and everything in it.
     pub async fn delete_vault(&self, id: &str) -> StoreResult<bool> {
         let mut tx = self.write_tx().await?;

@@ -302,6 +302,7 @@ impl Source for ConnectSource {
                     name: v.name,
                     description: v.description,
                     vault_type: VaultType::parse(&v.vault_type).unwrap_or(VaultType::UserCreated),
+                    revision: Some(v.content_version.to_string()),
                 })
                 .collect())
         })

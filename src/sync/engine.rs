@@ -155,8 +155,23 @@ impl Engine {
                 outcome.vaults_removed += 1;
             }
         }
-        for vault_id in &owned {
-            self.sync_vault(vault_id, &mut outcome).await?;
+        for vault in vaults.iter().filter(|v| owned.contains(&v.id)) {
+            if vault.revision.is_some()
+                && self.store.vault_source_revision(&vault.id).await? == vault.revision
+            {
+                // Nothing in the vault changed upstream: its items are not even listed.
+                let stored = self
+                    .store
+                    .get_vault(&vault.id)
+                    .await?
+                    .map_or(0, |v| v.items);
+                outcome.items += usize::try_from(stored).unwrap_or(0);
+                continue;
+            }
+            self.sync_vault(&vault.id, &mut outcome).await?;
+            self.store
+                .set_vault_source_revision(&vault.id, vault.revision.as_deref())
+                .await?;
         }
         outcome.vaults = owned.len();
         *self

@@ -655,6 +655,7 @@ fn finish(accounts: Vec<PendingAccount>) -> (Snapshot, Vec<FileRead>) {
                     name: vault.name,
                     description: vault.description,
                     vault_type: vault.vault_type,
+                    revision: None,
                 },
                 items,
             });

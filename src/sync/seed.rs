@@ -600,6 +600,7 @@ impl Ctx<'_> {
             name,
             description,
             vault_type,
+            revision: None,
         };
         Ok((SnapshotVault { vault, items }, explicit.is_some()))
     }

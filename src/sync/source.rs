@@ -28,6 +28,9 @@ pub struct SourceVault {
     pub name: String,
     pub description: String,
     pub vault_type: VaultType,
+    /// A marker that changes whenever anything in the vault changes (an upstream Connect vault's
+    /// `contentVersion`): when it is unchanged, the vault's items are not even listed.
+    pub revision: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -102,6 +102,7 @@ pub fn source_vault(name: &str, items: Vec<SourceItem>) -> SnapshotVault {
             name: name.into(),
             description: String::new(),
             vault_type: VaultType::UserCreated,
+            revision: None,
         },
         items,
     }

@@ -11,6 +11,10 @@ use serde_json::json;
 use crate::helpers::http_client;
 use crate::process::{cli_ok, get, lines, start_dev, wait_for, Server, BIN};
 
+/// These tests start several processes and do large imports; run one at a time so their timing
+/// claims (a change visible within a second) are not measured on a machine they saturate.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Starts `latchkey <mode>` (serve, api or sync) on a free port; returns the server and its log.
 fn start(mode: &str, envs: &[(&str, &str)]) -> (Server, mpsc::Receiver<String>) {
     let mut child = Command::new(BIN)
@@ -98,6 +102,7 @@ async fn titles(host: &str, token: &str, vault: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn a_seed_file_change_reaches_the_api_within_a_second() {
+    let _serial = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let seed = dir.path().join("seed.json");
     write_json(
@@ -163,6 +168,7 @@ async fn a_seed_file_change_reaches_the_api_within_a_second() {
 
 #[tokio::test]
 async fn api_and_sync_processes_share_the_store_under_concurrent_writes() {
+    let _serial = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let seed = dir.path().join("seed.json");
     write_json(&seed, &big_seed(2, 1500, "concurrent"));
@@ -254,6 +260,7 @@ async fn api_and_sync_processes_share_the_store_under_concurrent_writes() {
 
 #[tokio::test]
 async fn kill_9_during_an_import_leaves_a_store_the_next_run_completes() {
+    let _serial = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let seed = dir.path().join("seed.json");
     let source = big_seed(3, 1200, "crash");
@@ -412,6 +419,7 @@ async fn sqlx_check(path: &Path) -> String {
 
 #[tokio::test]
 async fn a_latchkey_replicates_another_and_forwards_writes() {
+    let _serial = ONE_AT_A_TIME.lock().await;
     let up_dir = tempfile::tempdir().unwrap();
     let (upstream, _) = start_dev(up_dir.path(), &["--token", "upstream-token"]);
     let dir = tempfile::tempdir().unwrap();
@@ -612,6 +620,7 @@ async fn a_latchkey_replicates_another_and_forwards_writes() {
 
 #[tokio::test]
 async fn sigterm_finishes_in_flight_requests_and_leaves_the_store_clean() {
+    let _serial = ONE_AT_A_TIME.lock().await;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let dir = tempfile::tempdir().unwrap();
     let creds = dir.path().join("creds.json").display().to_string();
@@ -666,6 +675,7 @@ async fn sigterm_finishes_in_flight_requests_and_leaves_the_store_clean() {
 
 #[tokio::test]
 async fn a_1pux_export_is_imported_and_a_broken_one_reported() {
+    let _serial = ONE_AT_A_TIME.lock().await;
     let fixture = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../shared/fixtures/synthetic.1pux"
