@@ -18,6 +18,7 @@ use crate::helpers::TestApp;
 pub struct FakeSource {
     pub snapshot: Mutex<Snapshot>,
     pub fail: Mutex<Option<String>>,
+    pub item_listings: std::sync::atomic::AtomicUsize,
 }
 
 impl FakeSource {
@@ -50,6 +51,8 @@ impl Source for FakeSource {
         &'a self,
         vault_id: &'a str,
     ) -> BoxFuture<'a, Result<Vec<SourceItemMeta>, SourceError>> {
+        self.item_listings
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Box::pin(async move {
             Ok(self
                 .current()?
@@ -375,4 +378,35 @@ async fn requests_wait_for_the_first_sync_then_time_out_with_408() {
     app.store.record_sync_attempt("seed").await.unwrap();
     app.store.record_sync_result(Ok((1, 0))).await.unwrap();
     assert_eq!(call(state, "/v1/vaults", app.token.clone()).await, 200);
+}
+
+#[tokio::test]
+async fn a_vault_whose_revision_is_unchanged_is_not_listed_again() {
+    let (app, source, engine, vault) = setup().await;
+    source.snapshot.lock().unwrap().vaults[0].vault.revision = Some("7".into());
+    let listings = || {
+        source
+            .item_listings
+            .load(std::sync::atomic::Ordering::SeqCst)
+    };
+    engine.sync_once().await.unwrap();
+    assert_eq!(listings(), 1);
+    let again = engine.sync_once().await.unwrap();
+    assert_eq!(
+        listings(),
+        1,
+        "an unchanged contentVersion must not list items"
+    );
+    assert_eq!(again.items, 3);
+    // A new revision (an upstream change) lists the vault again and picks the change up.
+    {
+        let mut snapshot = source.snapshot.lock().unwrap();
+        snapshot.vaults[0].vault.revision = Some("8".into());
+        snapshot.vaults[0].items[0] = source_item("One", "changed");
+    }
+    let changed = engine.sync_once().await.unwrap();
+    assert_eq!(listings(), 2);
+    assert_eq!(changed.items_updated, 1);
+    let token = app.issue(&[(&vault, ACL_READ_WRITE)]).await;
+    assert_eq!(versions(&app, &token, &vault).await[1], ("One".into(), 2));
 }
