@@ -771,3 +771,95 @@ async fn a_1pux_export_is_imported_and_a_broken_one_reported() {
     assert_eq!(v["request_id"].as_str().unwrap().len(), 36);
     assert_eq!(v["jti"].as_str().unwrap().len(), 26);
 }
+
+#[tokio::test]
+async fn an_upstream_that_refuses_the_token_is_reported_and_log_level_is_honoured() {
+    let _serial = ONE_AT_A_TIME.lock().await;
+    let up_dir = tempfile::tempdir().unwrap();
+    let (upstream, _) = start_dev(up_dir.path(), &["--token", "right-token"]);
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("upstream.token");
+    std::fs::write(&token_file, "wrong-token\n").unwrap();
+    let creds = dir.path().join("creds.json").display().to_string();
+    let data = dir.path().join("data").display().to_string();
+    let env = [
+        ("OP_SESSION", creds.as_str()),
+        ("LATCHKEY_DATA_DIR", data.as_str()),
+        ("OP_SYNC_TIMEOUT", "300ms"),
+        ("OP_LOG_LEVEL", "warn"),
+    ];
+    cli_ok(
+        &[
+            "init",
+            "--source",
+            &format!("connect:{}", upstream.host),
+            "--source-token-file",
+            token_file.to_str().unwrap(),
+        ],
+        &env,
+    );
+    // Info lines (including "listening") are filtered out at this level: use a known port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--bind", "127.0.0.1"])
+        .env("OP_HTTP_PORT", &port)
+        .envs(env)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let log = lines(child.stderr.take().unwrap());
+    let replica = Server {
+        child,
+        host: format!("http://127.0.0.1:{port}"),
+    };
+    let host = replica.host.clone();
+    wait_until("the 401 in /health", Duration::from_secs(5), || {
+        let host = host.clone();
+        async move {
+            let Ok(response) = http_client().get(format!("{host}/health")).send().await else {
+                return false;
+            };
+            let health: serde_json::Value = response.json().await.unwrap();
+            health["dependencies"][1]["status"] == "NOT_SYNCED"
+                && health["dependencies"][2]["status"] == "ERROR"
+                && health["dependencies"][2]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("401")
+        }
+    })
+    .await;
+    // API requests wait for the first sync, then get Connect's 408; the heartbeat never waits.
+    let token = "not-checked-before-the-sync-gate";
+    let response = get(&replica.host, "/v1/vaults", token).await;
+    assert_eq!(response.status(), 408);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], 408);
+    let heartbeat = http_client()
+        .get(format!("{}/heartbeat", replica.host))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(heartbeat.status(), 200);
+    drop(replica);
+    let logs: Vec<String> = log.try_iter().collect();
+    assert!(
+        logs.iter()
+            .any(|l| l.contains("sync failed") && l.contains("401")),
+        "{logs:?}"
+    );
+    assert!(
+        !logs.iter().any(|l| l.contains("\"level\":\"INFO\"")),
+        "OP_LOG_LEVEL=warn still logged info: {logs:?}"
+    );
+    assert!(
+        !logs.iter().any(|l| l.contains("wrong-token")),
+        "the upstream token reached the logs"
+    );
+}
