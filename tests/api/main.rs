@@ -6,6 +6,7 @@ mod helpers;
 mod auth;
 mod bad_input;
 mod deploy;
+mod docs;
 mod encryption;
 mod files;
 mod filters;
