@@ -51,7 +51,7 @@ pub fn normalize_date(input: &str) -> Result<String, ValueError> {
     let invalid = || {
         ValueError(format!(
             "Invalid DATE value {}: expected YYYY-MM-DD or Unix seconds",
-            quote(input)
+            crate::text::quote(input, 40)
         ))
     };
 
@@ -66,7 +66,7 @@ pub fn normalize_date(input: &str) -> Result<String, ValueError> {
             }
             _ => Err(ValueError(format!(
                 "Invalid DATE value {}: Unix seconds must be between {MIN_UNIX_SECONDS} and {MAX_UNIX_SECONDS} (years 0001 to 9999)",
-                quote(input)
+                crate::text::quote(input, 40)
             ))),
         };
     }
@@ -104,7 +104,7 @@ pub fn normalize_month_year(input: &str) -> Result<String, ValueError> {
     let invalid = || {
         ValueError(format!(
             "Invalid MONTH_YEAR value {}: expected YYYYMM, YYYY/MM, YYYY-MM or MM/YYYY",
-            quote(input)
+            crate::text::quote(input, 40)
         ))
     };
 
@@ -146,19 +146,6 @@ fn number(text: &str, min_len: usize, max_len: usize) -> Option<u32> {
         return None;
     }
     text.parse().ok()
-}
-
-/// Quotes client input for an error message, escaping control characters and
-/// cutting it short so a huge value cannot bloat the response.
-fn quote(input: &str) -> String {
-    const MAX_CHARS: usize = 40;
-    let mut chars = input.chars();
-    let head: String = chars.by_ref().take(MAX_CHARS).collect();
-    if chars.next().is_some() {
-        format!("{head:?}…")
-    } else {
-        format!("{head:?}")
-    }
 }
 
 #[cfg(test)]

@@ -215,7 +215,7 @@ impl Plan {
             let set = CharacterSet::from_name(name).ok_or_else(|| {
                 RecipeError(format!(
                     "Invalid recipe: unknown character set {}; use LETTERS, DIGITS or SYMBOLS",
-                    quote(name)
+                    crate::text::quote(name, 32)
                 ))
             })?;
             if let Some(flag) = selected.get_mut(set.index()) {
@@ -282,19 +282,6 @@ impl Plan {
             value: chars.into_iter().collect(),
             entropy: (bits * 100.0).round() / 100.0,
         }
-    }
-}
-
-/// Quotes client input for an error message, escaping control characters and
-/// cutting it short so a huge value cannot bloat the response.
-fn quote(input: &str) -> String {
-    const MAX_CHARS: usize = 32;
-    let mut chars = input.chars();
-    let head: String = chars.by_ref().take(MAX_CHARS).collect();
-    if chars.next().is_some() {
-        format!("{head:?}…")
-    } else {
-        format!("{head:?}")
     }
 }
 

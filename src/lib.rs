@@ -20,6 +20,7 @@ pub mod server;
 pub mod shutdown;
 pub mod store;
 pub mod sync;
+pub mod text;
 pub mod timefmt;
 pub mod tls;
 pub mod totp;

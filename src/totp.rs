@@ -56,7 +56,7 @@ impl Algorithm {
             "SHA512" => Ok(Algorithm::Sha512),
             _ => Err(OtpError(format!(
                 "OTP: unsupported algorithm {}; use SHA1, SHA256 or SHA512",
-                quote(value)
+                crate::text::quote(value, 32)
             ))),
         }
     }
@@ -196,7 +196,7 @@ fn parse_uri(rest: &str) -> Result<Totp, OtpError> {
     if !kind.eq_ignore_ascii_case("totp") {
         return Err(OtpError(format!(
             "OTP: unsupported OTP type {}; only totp is supported",
-            quote(kind)
+            crate::text::quote(kind, 32)
         )));
     }
 
@@ -266,7 +266,7 @@ fn parse_number(name: &str, value: &str, min: u64, max: u64) -> Result<Option<u6
         ))),
         Err(_) => Err(OtpError(format!(
             "OTP: {name} must be a number between {min} and {max}, got {}",
-            quote(value)
+            crate::text::quote(value, 32)
         ))),
     }
 }
@@ -331,18 +331,6 @@ fn decode_secret(input: &str) -> Result<Vec<u8>, OtpError> {
         return Err(err("OTP: secret is empty"));
     }
     Ok(secret)
-}
-
-/// Quotes a non-secret parameter for an error message, cut short.
-fn quote(input: &str) -> String {
-    const MAX_CHARS: usize = 32;
-    let mut chars = input.chars();
-    let head: String = chars.by_ref().take(MAX_CHARS).collect();
-    if chars.next().is_some() {
-        format!("{head:?}…")
-    } else {
-        format!("{head:?}")
-    }
 }
 
 #[cfg(test)]

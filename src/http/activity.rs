@@ -72,6 +72,19 @@ impl ActivityLog {
             .push(entry);
     }
 
+    /// A successful read of an item.
+    pub fn item_read(&self, meta: &RequestMeta, access: &Access, item: &crate::store::ItemRecord) {
+        self.record(
+            meta,
+            access,
+            Action::Read,
+            true,
+            &item.vault_id,
+            Some(&item.id),
+            Some(item.version),
+        );
+    }
+
     /// Writes buffered entries to the store.
     pub async fn flush(&self, store: &Store) -> anyhow::Result<()> {
         let batch = std::mem::take(

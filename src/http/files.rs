@@ -8,9 +8,8 @@ use axum::Json;
 use base64::Engine;
 use serde::Deserialize;
 
-use super::activity::Action;
 use super::extract::{flag, Auth, Ids, Meta, QueryParams};
-use super::items::{find_item, require};
+use super::items::readable_item;
 use super::{render, AppState};
 use crate::error::{ApiError, ApiResult};
 use crate::model::{FileJson, StoredFile};
@@ -76,28 +75,12 @@ pub async fn list(
     ids: Ids,
     QueryParams(query): QueryParams<InlineQuery>,
 ) -> ApiResult<Json<Vec<FileJson>>> {
-    require(
-        &state,
-        &meta,
-        &access,
-        Action::Read,
-        &ids.vault,
-        Some(ids.item()),
-    )?;
-    let item = find_item(&state, &ids.vault, ids.item()).await?;
+    let item = readable_item(&state, &meta, &access, &ids).await?;
     let mut files = Vec::with_capacity(item.data.body.files.len());
     for file in &item.data.body.files {
         files.push(file_json(&state, &item, file, query.inline()).await?);
     }
-    state.activity.record(
-        &meta,
-        &access,
-        Action::Read,
-        true,
-        &ids.vault,
-        Some(&item.id),
-        Some(item.version),
-    );
+    state.activity.item_read(&meta, &access, &item);
     Ok(Json(files))
 }
 
@@ -108,26 +91,10 @@ pub async fn get_one(
     ids: Ids,
     QueryParams(query): QueryParams<InlineQuery>,
 ) -> ApiResult<Json<FileJson>> {
-    require(
-        &state,
-        &meta,
-        &access,
-        Action::Read,
-        &ids.vault,
-        Some(ids.item()),
-    )?;
-    let item = find_item(&state, &ids.vault, ids.item()).await?;
+    let item = readable_item(&state, &meta, &access, &ids).await?;
     let file = find_file(&item, ids.file())?;
     let json = file_json(&state, &item, file, query.inline()).await?;
-    state.activity.record(
-        &meta,
-        &access,
-        Action::Read,
-        true,
-        &ids.vault,
-        Some(&item.id),
-        Some(item.version),
-    );
+    state.activity.item_read(&meta, &access, &item);
     Ok(Json(json))
 }
 
@@ -137,26 +104,10 @@ pub async fn content(
     Meta(meta): Meta,
     ids: Ids,
 ) -> ApiResult<Response> {
-    require(
-        &state,
-        &meta,
-        &access,
-        Action::Read,
-        &ids.vault,
-        Some(ids.item()),
-    )?;
-    let item = find_item(&state, &ids.vault, ids.item()).await?;
+    let item = readable_item(&state, &meta, &access, &ids).await?;
     let file = find_file(&item, ids.file())?;
     let bytes = load(&state, &item, file).await?;
-    state.activity.record(
-        &meta,
-        &access,
-        Action::Read,
-        true,
-        &ids.vault,
-        Some(&item.id),
-        Some(item.version),
-    );
+    state.activity.item_read(&meta, &access, &item);
     let length = bytes.len();
     let mut response = Body::from(bytes).into_response();
     let headers = response.headers_mut();

@@ -64,6 +64,24 @@ pub(super) async fn find_item(
     }
 }
 
+/// An item the token may read: grant checked (and a denial recorded), then looked up.
+pub(super) async fn readable_item(
+    state: &AppState,
+    meta: &RequestMeta,
+    access: &Access,
+    ids: &Ids,
+) -> ApiResult<ItemRecord> {
+    require(
+        state,
+        meta,
+        access,
+        Action::Read,
+        &ids.vault,
+        Some(ids.item()),
+    )?;
+    find_item(state, &ids.vault, ids.item()).await
+}
+
 /// The body returned by a write: the full item, or its redacted shape for a write-only token.
 fn written(access: &Access, item: &ItemRecord) -> ItemJson {
     if access.can_read(&item.vault_id) {
@@ -115,24 +133,8 @@ pub async fn get_one(
     Meta(meta): Meta,
     ids: Ids,
 ) -> ApiResult<Json<ItemJson>> {
-    require(
-        &state,
-        &meta,
-        &access,
-        Action::Read,
-        &ids.vault,
-        Some(ids.item()),
-    )?;
-    let item = find_item(&state, &ids.vault, ids.item()).await?;
-    state.activity.record(
-        &meta,
-        &access,
-        Action::Read,
-        true,
-        &ids.vault,
-        Some(&item.id),
-        Some(item.version),
-    );
+    let item = readable_item(&state, &meta, &access, &ids).await?;
+    state.activity.item_read(&meta, &access, &item);
     Ok(Json(render::full(&item)))
 }
 
@@ -213,28 +215,7 @@ pub async fn replace(
         }
     }
     let current = find_item(&state, &ids.vault, ids.item()).await?;
-    let mode = BuildMode::Replace {
-        category: current.category,
-        previous: &current.data,
-    };
-    let (_, data) = build_item(input, &mode, &state.config.limits).map_err(ApiError::BadRequest)?;
-    let updated = if let Some(up) = &state.upstream {
-        super::upstream::replace(&state, up, &current, &data).await?
-    } else {
-        state
-            .store
-            .replace_item(&current, &data, &editor(&state))
-            .await?
-    };
-    state.activity.record(
-        &meta,
-        &access,
-        Action::Update,
-        true,
-        &ids.vault,
-        Some(&updated.id),
-        Some(updated.version),
-    );
+    let updated = update(&state, &meta, &access, &current, input, Change::Replace).await?;
     // Connect answers a PUT with the version the item had before the update; the next GET shows
     // it plus one. Terraform's provider waits for exactly that, so it is reproduced on purpose.
     let mut body = written(&access, &updated);
@@ -262,29 +243,51 @@ pub async fn patch(
         return Ok(Json(written(&access, &current)));
     }
     let input = apply_patch(&current.data, current.category, &ops).map_err(ApiError::BadRequest)?;
+    let updated = update(&state, &meta, &access, &current, input, Change::Patch(&ops)).await?;
+    Ok(Json(written(&access, &updated)))
+}
+
+/// How an update reached us; a `connect` upstream is sent the same kind of request.
+enum Change<'a> {
+    Replace,
+    Patch(&'a [PatchOp]),
+}
+
+/// Validates the new content of `current` (PUT body or patched item), writes it — upstream
+/// first in a `connect` deployment — and records the activity.
+async fn update(
+    state: &AppState,
+    meta: &RequestMeta,
+    access: &Access,
+    current: &ItemRecord,
+    input: ItemInput,
+    change: Change<'_>,
+) -> ApiResult<ItemRecord> {
     let mode = BuildMode::Replace {
         category: current.category,
         previous: &current.data,
     };
     let (_, data) = build_item(input, &mode, &state.config.limits).map_err(ApiError::BadRequest)?;
-    let updated = if let Some(up) = &state.upstream {
-        super::upstream::patch(&state, up, &current, &ops).await?
-    } else {
-        state
-            .store
-            .replace_item(&current, &data, &editor(&state))
-            .await?
+    let updated = match (&state.upstream, change) {
+        (Some(up), Change::Replace) => super::upstream::replace(state, up, current, &data).await?,
+        (Some(up), Change::Patch(ops)) => super::upstream::patch(state, up, current, ops).await?,
+        (None, _) => {
+            state
+                .store
+                .replace_item(current, &data, &editor(state))
+                .await?
+        }
     };
     state.activity.record(
-        &meta,
-        &access,
+        meta,
+        access,
         Action::Update,
         true,
-        &ids.vault,
+        &current.vault_id,
         Some(&updated.id),
         Some(updated.version),
     );
-    Ok(Json(written(&access, &updated)))
+    Ok(updated)
 }
 
 pub async fn delete(

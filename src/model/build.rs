@@ -82,8 +82,9 @@ pub fn build_item(
             return Err("Invalid item category: category is required".into());
         }
         (BuildMode::Create, Some(c)) => {
-            let category = Category::parse(&c)
-                .ok_or_else(|| format!("Invalid item category \"{}\"", clip(&c, 40)))?;
+            let category = Category::parse(&c).ok_or_else(|| {
+                format!("Invalid item category \"{}\"", crate::text::clip(&c, 40))
+            })?;
             if !category.creatable() {
                 return Err(format!(
                     "Invalid item category: {category} items cannot be created through the Connect API"
@@ -230,7 +231,7 @@ fn build_field(
     let mut field_type = FieldType::parse_input(&type_text).ok_or_else(|| {
         format!(
             "Invalid field type \"{}\"; expected one of {}",
-            clip(&type_text, 40),
+            crate::text::clip(&type_text, 40),
             FieldType::ALL
                 .iter()
                 .map(|t| t.as_str())
@@ -242,7 +243,7 @@ fn build_field(
     let purpose = Purpose::parse(&purpose_text).ok_or_else(|| {
         format!(
             "Invalid field purpose \"{}\"; expected USERNAME, PASSWORD, NOTES or none",
-            clip(&purpose_text, 40)
+            crate::text::clip(&purpose_text, 40)
         )
     })?;
 
@@ -305,7 +306,10 @@ fn build_field(
         match field_type {
             FieldType::Otp if !v.is_empty() => {
                 totp::Totp::parse(v).map_err(|e| {
-                    format!("Invalid OTP value for field \"{}\": {e}", clip(&label, 64))
+                    format!(
+                        "Invalid OTP value for field \"{}\": {e}",
+                        crate::text::clip(&label, 64)
+                    )
                 })?;
             }
             FieldType::Date => {
@@ -388,17 +392,6 @@ fn check_bytes(what: &str, s: &str, max_bytes: usize) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-/// Shortens client-supplied text before it goes into an error message.
-fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut out: String = s.chars().take(max).collect();
-        out.push('…');
-        out
-    }
 }
 
 #[cfg(test)]

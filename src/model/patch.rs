@@ -106,7 +106,10 @@ fn apply_one(doc: &mut Value, patch: &PatchOp) -> Result<(), String> {
         };
     }
     let Some(rest) = path.strip_prefix('/') else {
-        return Err(format!("path \"{}\" must start with \"/\"", clip(path)));
+        return Err(format!(
+            "path \"{}\" must start with \"/\"",
+            crate::text::clip(path, 64)
+        ));
     };
     let tokens: Vec<String> = rest.split('/').map(unescape).collect();
     let obj = doc.as_object_mut().ok_or("the item is not an object")?;
@@ -145,9 +148,12 @@ fn apply_one(doc: &mut Value, patch: &PatchOp) -> Result<(), String> {
             let position = if index == "-" && op == Op::Add {
                 len
             } else {
-                index
-                    .parse::<usize>()
-                    .map_err(|_| format!("\"{}\" is not an index of /{list_name}", clip(index)))?
+                index.parse::<usize>().map_err(|_| {
+                    format!(
+                        "\"{}\" is not an index of /{list_name}",
+                        crate::text::clip(index, 64)
+                    )
+                })?
             };
             match op {
                 Op::Add if position <= len => list.insert(position, value()?),
@@ -203,7 +209,7 @@ fn apply_one(doc: &mut Value, patch: &PatchOp) -> Result<(), String> {
                     ) {
                         return Err(format!(
                             "\"{}\" is not an attribute of a {noun} that PATCH can change",
-                            clip(attr)
+                            crate::text::clip(attr, 64)
                         ));
                     }
                     let target = list[p]
@@ -225,13 +231,16 @@ fn apply_one(doc: &mut Value, patch: &PatchOp) -> Result<(), String> {
                 _ => {
                     return Err(format!(
                         "the item doesn't have a {noun} with id \"{}\"",
-                        clip(id)
+                        crate::text::clip(id, 64)
                     ))
                 }
             }
             Ok(())
         }
-        _ => Err(format!("unsupported path \"{}\"", clip(path))),
+        _ => Err(format!(
+            "unsupported path \"{}\"",
+            crate::text::clip(path, 64)
+        )),
     }
 }
 
@@ -243,10 +252,6 @@ fn list_mut<'a>(obj: &'a mut Map<String, Value>, name: &str) -> Result<&'a mut V
     entry
         .as_array_mut()
         .ok_or_else(|| format!("/{name} is not a list"))
-}
-
-fn clip(s: &str) -> String {
-    s.chars().take(64).collect()
 }
 
 #[cfg(test)]

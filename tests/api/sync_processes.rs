@@ -84,6 +84,30 @@ async fn wait_until<F: std::future::Future<Output = bool>>(
     }
 }
 
+/// Polls `host`'s `/health` until `accept` holds for its JSON, or fails the test after `limit`.
+async fn wait_for_health(
+    host: &str,
+    what: &str,
+    limit: Duration,
+    accept: fn(&serde_json::Value) -> bool,
+) {
+    let started = Instant::now();
+    loop {
+        if let Ok(response) = http_client().get(format!("{host}/health")).send().await {
+            if let Ok(health) = response.json::<serde_json::Value>().await {
+                if accept(&health) {
+                    return;
+                }
+            }
+        }
+        assert!(
+            started.elapsed() < limit,
+            "{what} did not happen within {limit:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn titles(host: &str, token: &str, vault: &str) -> Vec<String> {
     let list: serde_json::Value = get(host, &format!("/v1/vaults/{vault}/items"), token)
         .await
@@ -213,21 +237,12 @@ async fn api_and_sync_processes_share_the_store_under_concurrent_writes() {
         );
     }
     let writes_took = started.elapsed();
-    let health_host = sync.host.clone();
-    wait_until("the import", Duration::from_secs(90), || {
-        let host = health_host.clone();
-        async move {
-            let health: serde_json::Value = http_client()
-                .get(format!("{host}/health"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            health["dependencies"][1]["status"] == "AVAILABLE"
-        }
-    })
+    wait_for_health(
+        &sync.host,
+        "the import",
+        Duration::from_secs(90),
+        |health| health["dependencies"][1]["status"] == "AVAILABLE",
+    )
     .await;
     // No write was lost.
     let list: serde_json::Value = get(&api.host, &format!("/v1/vaults/{local}/items"), &token)
@@ -305,21 +320,12 @@ async fn kill_9_during_an_import_leaves_a_store_the_next_run_completes() {
 
     // The next run completes with exactly the source's content.
     let (sync, _log) = start("sync", &env);
-    let host = sync.host.clone();
-    wait_until("the completed import", Duration::from_secs(120), || {
-        let host = host.clone();
-        async move {
-            let health: serde_json::Value = http_client()
-                .get(format!("{host}/health"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            health["dependencies"][1]["status"] == "AVAILABLE"
-        }
-    })
+    wait_for_health(
+        &sync.host,
+        "the completed import",
+        Duration::from_secs(120),
+        |health| health["dependencies"][1]["status"] == "AVAILABLE",
+    )
     .await;
     assert!(sync.terminate().success());
     let token = cli_ok(
@@ -449,21 +455,12 @@ async fn a_latchkey_replicates_another_and_forwards_writes() {
         .await
         .unwrap();
     let vault = up_vaults[0]["id"].as_str().unwrap().to_string();
-    let replica_host = replica.host.clone();
-    wait_until("the first replication", Duration::from_secs(10), || {
-        let host = replica_host.clone();
-        async move {
-            let health: serde_json::Value = http_client()
-                .get(format!("{host}/health"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            health["dependencies"][1]["status"] == "AVAILABLE"
-        }
-    })
+    wait_for_health(
+        &replica.host,
+        "the first replication",
+        Duration::from_secs(10),
+        |health| health["dependencies"][1]["status"] == "AVAILABLE",
+    )
     .await;
     let token = cli_ok(
         &[
@@ -695,21 +692,12 @@ async fn a_1pux_export_is_imported_and_a_broken_one_reported() {
         &env,
     );
     let (server, log) = start("serve", &env);
-    let host = server.host.clone();
-    wait_until("the 1PUX import", Duration::from_secs(10), || {
-        let host = host.clone();
-        async move {
-            let health: serde_json::Value = http_client()
-                .get(format!("{host}/health"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            health["dependencies"][1]["status"] == "AVAILABLE"
-        }
-    })
+    wait_for_health(
+        &server.host,
+        "the 1PUX import",
+        Duration::from_secs(10),
+        |health| health["dependencies"][1]["status"] == "AVAILABLE",
+    )
     .await;
     let vault_list = cli_ok(&["vault", "list"], &env);
     let first = vault_list
@@ -730,25 +718,18 @@ async fn a_1pux_export_is_imported_and_a_broken_one_reported() {
 
     // A broken export is reported in /health with the reason; the last good data stays served.
     std::fs::write(&export, b"PK\x03\x04 not really a zip").unwrap();
-    let host = server.host.clone();
-    wait_until("the error in /health", Duration::from_secs(5), || {
-        let host = host.clone();
-        async move {
-            let health: serde_json::Value = http_client()
-                .get(format!("{host}/health"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+    wait_for_health(
+        &server.host,
+        "the error in /health",
+        Duration::from_secs(5),
+        |health| {
             health["dependencies"][2]["status"] == "ERROR"
                 && health["dependencies"][2]["message"]
                     .as_str()
                     .unwrap()
                     .contains("not a 1PUX archive")
-        }
-    })
+        },
+    )
     .await;
     let again: serde_json::Value = get(&server.host, &format!("/v1/vaults/{first}/items"), &token)
         .await
@@ -818,22 +799,19 @@ async fn an_upstream_that_refuses_the_token_is_reported_and_log_level_is_honoure
         child,
         host: format!("http://127.0.0.1:{port}"),
     };
-    let host = replica.host.clone();
-    wait_until("the 401 in /health", Duration::from_secs(5), || {
-        let host = host.clone();
-        async move {
-            let Ok(response) = http_client().get(format!("{host}/health")).send().await else {
-                return false;
-            };
-            let health: serde_json::Value = response.json().await.unwrap();
+    wait_for_health(
+        &replica.host,
+        "the 401 in /health",
+        Duration::from_secs(5),
+        |health| {
             health["dependencies"][1]["status"] == "NOT_SYNCED"
                 && health["dependencies"][2]["status"] == "ERROR"
                 && health["dependencies"][2]["message"]
                     .as_str()
                     .unwrap()
                     .contains("401")
-        }
-    })
+        },
+    )
     .await;
     // API requests wait for the first sync, then get Connect's 408; the heartbeat never waits.
     let token = "not-checked-before-the-sync-gate";

@@ -1,0 +1,37 @@
+//! Client text inside error messages: quoted or clipped, and always short, so a huge or hostile
+//! value can neither bloat a response nor smuggle control characters into it.
+
+/// `"value"` with control characters and quotes escaped, cut after `max_chars` with `…`.
+pub fn quote(input: &str, max_chars: usize) -> String {
+    let mut chars = input.chars();
+    let head: String = chars.by_ref().take(max_chars).collect();
+    if chars.next().is_some() {
+        format!("{head:?}…")
+    } else {
+        format!("{head:?}")
+    }
+}
+
+/// The first `max_chars` characters, with `…` when something was cut.
+pub fn clip(input: &str, max_chars: usize) -> String {
+    let mut chars = input.chars();
+    let mut out: String = chars.by_ref().take(max_chars).collect();
+    if chars.next().is_some() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_and_clips() {
+        assert_eq!(quote("a\"b\n", 10), "\"a\\\"b\\n\"");
+        assert_eq!(quote("abcdef", 3), "\"abc\"…");
+        assert_eq!(clip("abcdef", 3), "abc…");
+        assert_eq!(clip("abc", 3), "abc");
+        assert_eq!(clip("ééé", 2), "éé…");
+    }
+}
