@@ -82,6 +82,14 @@ impl Access {
         }
     }
 
+    /// The vaults the token names; `None` for the full-access development token.
+    pub fn vault_ids(&self) -> Option<Vec<String>> {
+        match &self.grants {
+            Grants::All => None,
+            Grants::Vaults(map) => Some(map.keys().cloned().collect()),
+        }
+    }
+
     /// The vault is named in the token at all.
     pub fn in_scope(&self, vault_id: &str) -> bool {
         self.acl(vault_id).is_some()

@@ -124,7 +124,7 @@ fn non_negative(name: &str, value: Option<&str>, default: i64) -> ApiResult<i64>
 
 pub async fn list(
     State(state): State<AppState>,
-    Auth(_access): Auth,
+    Auth(access): Auth,
     QueryParams(paging): QueryParams<Paging>,
 ) -> ApiResult<Response> {
     let limit = non_negative("limit", paging.limit.as_deref(), 50)?.min(1000);
@@ -134,7 +134,12 @@ pub async fn list(
         .flush(&state.store)
         .await
         .map_err(ApiError::Internal)?;
-    let (rows, total) = state.store.list_activity(limit, offset).await?;
+    // A token sees its own requests and those about the vaults it names, not the whole server's.
+    let scope = access.vault_ids();
+    let (rows, total) = state
+        .store
+        .list_activity(limit, offset, scope.as_deref(), &access.jti)
+        .await?;
     let count = i64::try_from(rows.len()).unwrap_or(0);
     let body: Vec<ApiRequestJson> = rows
         .into_iter()

@@ -69,22 +69,52 @@ impl Store {
     }
 
     /// Newest first; returns the page and the total number of entries.
+    /// `vaults` limits the log to entries about those vaults (a token's scope) and the requests
+    /// of token `jti`; `None` is all.
     pub async fn list_activity(
         &self,
         limit: i64,
         offset: i64,
+        vaults: Option<&[String]>,
+        jti: &str,
     ) -> StoreResult<(Vec<ActivityRow>, i64)> {
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM activity")
-            .fetch_one(&self.pool)
-            .await?;
-        let rows = sqlx::query(
+        let scope = match vaults {
+            None => String::new(),
+            Some(ids) => format!(
+                " WHERE jti = ? OR vault_id IN ({})",
+                std::iter::repeat_n("?", ids.len().max(1))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let ids: &[String] = vaults.unwrap_or(&[]);
+        let count_sql = format!("SELECT COUNT(*) FROM activity{scope}");
+        let mut count = sqlx::query_scalar::<_, i64>(&count_sql);
+        if vaults.is_some() {
+            count = count.bind(jti);
+        }
+        for id in ids {
+            count = count.bind(id);
+        }
+        if vaults.is_some_and(<[String]>::is_empty) {
+            count = count.bind("");
+        }
+        let total = count.fetch_one(&self.pool).await?;
+        let page_sql = format!(
             "SELECT request_id, ts, action, result, jti, user_agent, request_ip, resource_type, \
-             vault_id, item_id, item_version FROM activity ORDER BY seq DESC LIMIT ? OFFSET ?",
-        )
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&self.pool)
-        .await?;
+             vault_id, item_id, item_version FROM activity{scope} ORDER BY seq DESC LIMIT ? OFFSET ?"
+        );
+        let mut page = sqlx::query(&page_sql);
+        if vaults.is_some() {
+            page = page.bind(jti);
+        }
+        for id in ids {
+            page = page.bind(id);
+        }
+        if vaults.is_some_and(<[String]>::is_empty) {
+            page = page.bind("");
+        }
+        let rows = page.bind(limit).bind(offset).fetch_all(&self.pool).await?;
         let page = rows
             .iter()
             .map(|r| {

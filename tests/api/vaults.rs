@@ -87,3 +87,50 @@ async fn activity_is_newest_first_with_paging_and_content_range() {
         .assert_error(400, "offset");
     assert_eq!(app.get("/v1/activity?offset=100").await.json(), json!([]));
 }
+
+#[tokio::test]
+async fn a_token_sees_only_the_activity_of_its_vaults() {
+    let app = TestApp::new().await;
+    app.create(login("mine")).await;
+    let other = app.new_vault("Other").await;
+    let other_token = app
+        .issue(&[(&other.id, latchkey::auth::ACL_READ_WRITE)])
+        .await;
+    let created = app
+        .send(
+            axum::http::Method::POST,
+            &format!("/v1/vaults/{}/items", other.id),
+            Some(&other_token),
+            Some(login("theirs").to_string().into_bytes()),
+        )
+        .await;
+    assert_eq!(created.status, 200);
+
+    let mine = app.get("/v1/activity").await;
+    assert_eq!(mine.header("content-range"), Some("1-1/1"));
+    assert_eq!(
+        mine.json()[0]["resource"]["vault"]["id"],
+        app.vault.id.as_str()
+    );
+    let theirs = app.get_with("/v1/activity", &other_token).await;
+    assert_eq!(theirs.header("content-range"), Some("1-1/1"));
+    assert_eq!(
+        theirs.json()[0]["resource"]["vault"]["id"],
+        other.id.as_str()
+    );
+    let nobody = app.issue(&[]).await;
+    let none = app.get_with("/v1/activity", &nobody).await;
+    assert_eq!(none.json(), json!([]));
+    assert_eq!(none.header("content-range"), Some("0-0/0"));
+    // Its own denied attempt on a vault it does not name is shown to it, and to no one else.
+    app.get_with(&format!("/v1/vaults/{}", other.id), &nobody)
+        .await
+        .assert_error(403, "access");
+    let own = app.get_with("/v1/activity", &nobody).await.json();
+    assert_eq!(own.as_array().unwrap().len(), 1);
+    assert_eq!(own[0]["result"], "DENY");
+    assert_eq!(
+        app.get("/v1/activity").await.header("content-range"),
+        Some("1-1/1")
+    );
+}
