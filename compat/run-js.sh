@@ -88,10 +88,16 @@ if [ "${#tests[@]}" -eq 0 ]; then
   exit 2
 fi
 
+# Per-test outcomes for the README compatibility table: compat/results/js.json.
+results_dir="$ROOT/compat/results"
+mkdir -p "$results_dir"
+rm -f "$results_dir/js.raw.jsonl"
+
 set +e
 timeout --kill-after=10 300 node --test \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$work/results.tap" \
+  --test-reporter=./test/support/results-reporter.mjs --test-reporter-destination="$results_dir/js.raw.jsonl" \
   "${tests[@]}"
 status=$?
 node test/support/check-coverage.mjs "$LATCHKEY_COMPAT_COVERAGE"
@@ -109,6 +115,10 @@ if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
 fi
 # The method-coverage check counts as one more test.
 if [ "$coverage" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
+if [ -s "$results_dir/js.raw.jsonl" ]; then
+  python3 "$ROOT/scripts/compat_table.py" record js "$results_dir/js.raw.jsonl" || failed=$((failed + 1))
+fi
 
 echo "js-compat: $passed passed, $failed failed"
 if [ "$status" -ne 0 ] || [ "$coverage" -ne 0 ] || [ "$failed" -ne 0 ]; then

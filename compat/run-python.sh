@@ -66,4 +66,16 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$WANT" ]; then
   echo "$WANT" >"$STAMP"
 fi
 
-exec "$VENV/bin/python" -m pytest "$SUITE" -q "$@"
+# Per-test outcomes for the README compatibility table: compat/results/python.json.
+RESULTS="$ROOT/compat/results"
+mkdir -p "$RESULTS"
+export LATCHKEY_COMPAT_RESULTS="$RESULTS/python.raw.jsonl"
+rm -f "$LATCHKEY_COMPAT_RESULTS"
+set +e
+"$VENV/bin/python" -m pytest "$SUITE" -q "$@"
+status=$?
+set -e
+if [ -f "$LATCHKEY_COMPAT_RESULTS" ]; then
+  python3 "$ROOT/scripts/compat_table.py" record python "$LATCHKEY_COMPAT_RESULTS" || status=1
+fi
+exit "$status"

@@ -312,3 +312,36 @@ def cleanup(world: World):
     with world.raw() as http:
         for vault_id, item_id in pending:
             http.delete(f"/v1/vaults/{vault_id}/items/{item_id}")
+
+
+# --- Results for the README compatibility table (scripts/compat_table.py) ----------------------
+# With $LATCHKEY_COMPAT_RESULTS set, one JSON line per test is written there at the end of the
+# session: {"test": "<file>::<name>[<param>]", "outcome": passed|failed|skipped|defect, "reason"}.
+# An xfail is a known client defect, its reason the xfail reason; run-python.sh turns the file
+# into compat/results/python.json.
+_outcomes: Dict[str, Dict[str, Optional[str]]] = {}
+
+
+def pytest_runtest_logreport(report):
+    path, _, name = report.nodeid.partition("::")
+    test_id = f"{os.path.basename(path)}::{name}"
+    row = _outcomes.setdefault(test_id, {"outcome": "passed", "reason": None})
+    if row["outcome"] == "failed":
+        return
+    if report.failed:
+        row["outcome"], row["reason"] = "failed", f"{report.when} failed"
+    elif report.skipped and hasattr(report, "wasxfail"):
+        row["outcome"], row["reason"] = "defect", report.wasxfail or "expected failure"
+    elif report.skipped:
+        row["outcome"] = "skipped"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    path = os.environ.get("LATCHKEY_COMPAT_RESULTS")
+    if not path:
+        return
+    import json
+
+    with open(path, "w") as out:
+        for test_id, row in _outcomes.items():
+            out.write(json.dumps({"test": test_id, **row}) + "\n")
