@@ -69,7 +69,7 @@ const URL_HREF_WRITE: Defect = Defect {
     pattern: "href",
     reason:
         "UrlObject serializes `url` instead of Connect's `href`, so an item built with URLs is \
-             sent without an href (latchkey answers 400 \"Every URL needs an href\")",
+             sent without an href and its URL is lost (Connect takes a URL without href as absent)",
 };
 
 const SECTIONS_REQUIRED: Defect = Defect {
