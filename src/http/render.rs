@@ -76,15 +76,17 @@ pub fn summary(item: &ItemRecord) -> ItemJson {
 pub fn full(item: &ItemRecord) -> ItemJson {
     let body = &item.data.body;
     let mut json = summary(item);
-    json.sections = (!body.sections.is_empty()).then(|| {
+    // Always present on a full item, even empty: clients that model `sections` as required
+    // (the `connect-1password` crate) then parse items that have none.
+    json.sections = Some(
         body.sections
             .iter()
             .map(|s| SectionJson {
                 id: s.id.clone(),
                 label: s.label.clone(),
             })
-            .collect()
-    });
+            .collect(),
+    );
     json.fields = Some(
         body.fields
             .iter()
