@@ -66,14 +66,20 @@ impl CredentialArgs {
     fn load(&self) -> anyhow::Result<Credentials> {
         let location = self.location();
         let passphrase = config::passphrase(self.passphrase_file.as_deref())?;
-        if !location.trim_start().starts_with('{')
-            && !Path::new(&location).exists()
-            && location.contains('/')
-        {
+        if names_a_path(&location) && !Path::new(&location).exists() {
             anyhow::bail!("no credentials file at {location}; create one with `latchkey init`");
         }
         Credentials::load(&location, passphrase.as_deref()).map_err(|e| anyhow::anyhow!("{e}"))
     }
+}
+
+/// Whether an `OP_SESSION` value reads as a file path rather than the file's base64 (base64 may
+/// contain '/' too, but never starts with one or ends in `.json`: JSON's base64 starts with "ey").
+fn names_a_path(value: &str) -> bool {
+    value.starts_with('/')
+        || value.starts_with('.')
+        || value.starts_with('~')
+        || value.ends_with(".json")
 }
 
 #[derive(Args, Debug, Clone)]
@@ -757,5 +763,19 @@ async fn healthcheck(args: HealthcheckArgs) -> anyhow::Result<()> {
             "{url} is not healthy: {}",
             status_line.lines().next().unwrap_or("")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_a_path;
+
+    #[test]
+    fn op_session_paths_and_base64_are_told_apart() {
+        assert!(names_a_path("/home/opuser/.op/1password-credentials.json"));
+        assert!(names_a_path("./creds.json"));
+        assert!(names_a_path("creds.json"));
+        assert!(!names_a_path("eyJsYXRjaGtleSI6MSwi/ZGV2aWNl+VXVpZCI6"));
+        assert!(!names_a_path("eyJsYXRjaGtleSI6MX0="));
     }
 }
