@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The performance benchmark (design §9): builds the release binary and the benchmark, then runs
+# it and prints every figure next to its target.
+#
+#   bash scripts/bench.sh            # the full run: 100,000 items, 200,000-request soak (minutes)
+#   bash scripts/bench.sh --quick    # a short run: 10,000 items (about a minute)
+#   bash scripts/bench.sh --help     # every flag (--items, --soak-requests, --duration, …)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --example bench --bin latchkey
+target_dir="${CARGO_TARGET_DIR:-target}"
+bench="$target_dir/release/examples/bench"
+latchkey="$target_dir/release/latchkey"
+echo "+ $bench --latchkey $latchkey $*" >&2
+exec "$bench" --latchkey "$latchkey" "$@"
