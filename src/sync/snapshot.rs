@@ -19,8 +19,27 @@ pub struct FileSource {
     kind: &'static str,
     path: PathBuf,
     loader: Arc<Loader>,
-    loaded: Mutex<Option<(Fingerprint, Arc<Snapshot>)>>,
+    loaded: Mutex<Option<(Fingerprint, Arc<Indexed>)>>,
     generation: std::sync::atomic::AtomicU64,
+}
+
+/// A parsed file with its items indexed by (vault id, item id): the engine asks for every item
+/// of a large file one by one, which must not be a scan each time.
+struct Indexed {
+    snapshot: Snapshot,
+    items: std::collections::HashMap<(String, String), (usize, usize)>,
+}
+
+impl Indexed {
+    fn new(snapshot: Snapshot) -> Self {
+        let mut items = std::collections::HashMap::new();
+        for (v, vault) in snapshot.vaults.iter().enumerate() {
+            for (i, item) in vault.items.iter().enumerate() {
+                items.insert((vault.vault.id.clone(), item.id.clone()), (v, i));
+            }
+        }
+        Indexed { snapshot, items }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -52,7 +71,7 @@ impl FileSource {
         }
     }
 
-    fn snapshot(&self) -> Result<Arc<Snapshot>, SourceError> {
+    fn snapshot(&self) -> Result<Arc<Indexed>, SourceError> {
         self.loaded
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -103,7 +122,7 @@ impl Source for FileSource {
                 .loaded
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner) =
-                Some((current, Arc::new(snapshot)));
+                Some((current, Arc::new(Indexed::new(snapshot))));
             self.generation
                 .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             Ok(())
@@ -118,6 +137,7 @@ impl Source for FileSource {
         Box::pin(async move {
             Ok(self
                 .snapshot()?
+                .snapshot
                 .vaults
                 .iter()
                 .map(|v| v.vault.clone())
@@ -130,8 +150,9 @@ impl Source for FileSource {
         vault_id: &'a str,
     ) -> BoxFuture<'a, Result<Vec<SourceItemMeta>, SourceError>> {
         Box::pin(async move {
-            let snapshot = self.snapshot()?;
-            Ok(snapshot
+            let indexed = self.snapshot()?;
+            Ok(indexed
+                .snapshot
                 .vaults
                 .iter()
                 .filter(|v| v.vault.id == vault_id)
@@ -150,14 +171,11 @@ impl Source for FileSource {
         item_id: &'a str,
     ) -> BoxFuture<'a, Result<SourceItem, SourceError>> {
         Box::pin(async move {
-            let snapshot = self.snapshot()?;
-            snapshot
-                .vaults
-                .iter()
-                .filter(|v| v.vault.id == vault_id)
-                .flat_map(|v| v.items.iter())
-                .find(|i| i.id == item_id)
-                .cloned()
+            let indexed = self.snapshot()?;
+            indexed
+                .items
+                .get(&(vault_id.to_string(), item_id.to_string()))
+                .map(|&(v, i)| indexed.snapshot.vaults[v].items[i].clone())
                 .ok_or_else(|| {
                     SourceError::Invalid(format!(
                         "item {item_id} vanished from {}",
