@@ -327,7 +327,7 @@ fn parse_source(spec: &str, token_file: Option<&Path>) -> anyhow::Result<serde_j
             if token.is_empty() {
                 anyhow::bail!("--source connect:URL needs the upstream's token: --source-token-file FILE or LATCHKEY_SOURCE_TOKEN");
             }
-            crate::sync::connect::ConnectSource::new(location, &token)?;
+            crate::sync::sources::connect::ConnectSource::new(location, &token)?;
             Ok(serde_json::json!({"kind": "connect", "url": location, "token": token}))
         }
         _ => anyhow::bail!(

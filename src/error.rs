@@ -106,9 +106,9 @@ impl From<crate::store::StoreError> for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-impl From<crate::sync::connect::UpstreamError> for ApiError {
-    fn from(err: crate::sync::connect::UpstreamError) -> Self {
-        use crate::sync::connect::UpstreamError;
+impl From<crate::sync::sources::connect::UpstreamError> for ApiError {
+    fn from(err: crate::sync::sources::connect::UpstreamError) -> Self {
+        use crate::sync::sources::connect::UpstreamError;
         match err {
             UpstreamError::Rejected { status, message } => {
                 let message = format!("upstream: {message}");

@@ -80,7 +80,7 @@ pub struct AppInner {
 
 /// The upstream of a `connect` deployment and the engine that stores what it confirms.
 pub struct Upstream {
-    pub server: Arc<crate::sync::connect::ConnectSource>,
+    pub server: Arc<crate::sync::sources::connect::ConnectSource>,
     pub engine: crate::sync::Engine,
 }
 

@@ -129,7 +129,7 @@ pub async fn delete(up: &Upstream, vault_id: &str, item_id: &str) -> ApiResult<(
     if result.is_ok()
         || matches!(
             result,
-            Err(crate::sync::connect::UpstreamError::Rejected { status: 404, .. })
+            Err(crate::sync::sources::connect::UpstreamError::Rejected { status: 404, .. })
         )
     {
         up.engine

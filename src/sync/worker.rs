@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::engine::{run_until_stopped, Engine};
-use super::snapshot::FileSource;
+use super::sources::file::FileSource;
 use super::source::Source;
 use crate::crypto::KeyRing;
 use crate::store::Store;
@@ -34,7 +34,7 @@ pub fn build_source(
         "1pux" => Ok(Some(Arc::new(FileSource::new(
             "1pux",
             path()?,
-            super::onepux::parse_file,
+            super::sources::onepux::parse_file,
         )))),
         "connect" => Ok(Some(Arc::new(connect_source(spec)?))),
         other => anyhow::bail!("unknown source kind \"{other}\" in the credentials file"),
@@ -46,7 +46,7 @@ pub fn build_source(
 pub fn seed_source(path: PathBuf, keys: &KeyRing) -> FileSource {
     let generation_key = keys.blind_index("seed-generation-key", "");
     FileSource::new("seed", path, move |p| {
-        super::seed::parse_file(p, &generation_key)
+        super::sources::seed::parse_file(p, &generation_key)
     })
 }
 
@@ -75,7 +75,7 @@ pub async fn run_worker(
 }
 
 /// The `connect` source of a credentials file: `{"kind": "connect", "url": …, "token": …}`.
-pub fn connect_source(spec: &serde_json::Value) -> anyhow::Result<super::connect::ConnectSource> {
+pub fn connect_source(spec: &serde_json::Value) -> anyhow::Result<super::sources::connect::ConnectSource> {
     let field = |name: &str| {
         spec.get(name)
             .and_then(serde_json::Value::as_str)
@@ -84,5 +84,5 @@ pub fn connect_source(spec: &serde_json::Value) -> anyhow::Result<super::connect
                 anyhow::anyhow!("the connect source in the credentials file has no \"{name}\"")
             })
     };
-    super::connect::ConnectSource::new(field("url")?, field("token")?)
+    super::sources::connect::ConnectSource::new(field("url")?, field("token")?)
 }

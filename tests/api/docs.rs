@@ -1,7 +1,7 @@
 //! The README's seed example is a real, complete seed file.
 
 use latchkey::model::Category;
-use latchkey::sync::seed::{parse, SeedFormat};
+use latchkey::sync::sources::seed::{parse, SeedFormat};
 
 fn readme_seed_example() -> String {
     let readme =

@@ -675,7 +675,7 @@ async fn a_1pux_export_is_imported_and_a_broken_one_reported() {
     let _serial = ONE_AT_A_TIME.lock().await;
     let fixture = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/fixtures/synthetic.1pux"
+        "/tests/fixtures/synthetic.1pux"
     );
     let dir = tempfile::tempdir().unwrap();
     let export = dir.path().join("export.1pux");

@@ -56,7 +56,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::{Map, Value};
 use zip::ZipArchive;
 
-use super::source::{Snapshot, SnapshotVault, SourceError, SourceFile, SourceItem, SourceVault};
+use crate::sync::source::{Snapshot, SnapshotVault, SourceError, SourceFile, SourceItem, SourceVault};
 use crate::field_values;
 use crate::ids;
 use crate::model::{
@@ -1383,7 +1383,7 @@ mod tests {
 
     const FIXTURE: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/fixtures/synthetic.1pux"
+        "/tests/fixtures/synthetic.1pux"
     );
 
     fn field<'a>(item: &'a SourceItem, id: &str) -> &'a StoredField {

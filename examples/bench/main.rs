@@ -535,7 +535,7 @@ async fn sync_phase(plan: &Plan, dir: &Path, report: &mut Report) -> anyhow::Res
     let before = read_memory(std::process::id());
     let started = Instant::now();
     let parsed = tokio::task::spawn_blocking(move || {
-        latchkey::sync::seed::parse_file(&path, &generation_key)
+        latchkey::sync::sources::seed::parse_file(&path, &generation_key)
     })
     .await?;
     let took = started.elapsed();

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
-use super::source::{
+use crate::sync::source::{
     BoxFuture, Source, SourceError, SourceFile, SourceItem, SourceItemMeta, SourceVault,
 };
 use crate::model::{

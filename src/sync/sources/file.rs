@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use super::source::{
+use crate::sync::source::{
     BoxFuture, Snapshot, Source, SourceError, SourceItem, SourceItemMeta, SourceVault,
 };
 

@@ -1,0 +1,7 @@
+//! The sources the sync worker reads (design §6): file sources parse a whole file into a
+//! snapshot; the `connect` source asks another Connect-compatible server.
+
+pub mod connect;
+pub mod file;
+pub mod onepux;
+pub mod seed;
