@@ -1,22 +1,26 @@
 //! latchkey: a self-hosted server that speaks the 1Password Connect REST API from an encrypted
 //! SQLite store. `main.rs` only calls [`cli::main`].
+//!
+//! Layers, each importing only the ones below it: `cli` → `app` (composition root) → `http` →
+//! `writes`, `activity`, `auth` → `sync` → `store` → `model`, `filter`, `crypto` and the leaves
+//! (`config`, `ids`, `text`, `timefmt`).
 
 #![forbid(unsafe_code)]
 
+pub mod activity;
+pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod credentials;
 pub mod crypto;
 pub mod demo;
-pub mod error;
 pub mod field_values;
 pub mod filter;
 pub mod generator;
 pub mod http;
 pub mod ids;
 pub mod model;
-pub mod server;
 pub mod shutdown;
 pub mod store;
 pub mod sync;
@@ -24,3 +28,4 @@ pub mod text;
 pub mod timefmt;
 pub mod tls;
 pub mod totp;
+pub mod writes;

@@ -22,6 +22,25 @@ pub fn clip(input: &str, max_chars: usize) -> String {
     out
 }
 
+/// The message of a serde_json error without the client's values in it: serde quotes offending
+/// strings, and those may be secrets that must not reach logs or error bodies.
+pub fn json_error_message(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    let mut out = String::with_capacity(text.len());
+    let mut in_quotes = false;
+    for c in text.chars() {
+        if c == '"' {
+            if in_quotes {
+                out.push_str("\"…\"");
+            }
+            in_quotes = !in_quotes;
+        } else if !in_quotes {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,11 +31,11 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
+use latchkey::app::{open_store, serve, state};
 use latchkey::auth::{VaultClaim, ACL_READ};
 use latchkey::credentials::Credentials;
 use latchkey::http::HttpConfig;
 use latchkey::model::{build_item, BuildMode, ItemInput, Limits, VaultType};
-use latchkey::server::{open_store, serve, state};
 use latchkey::sync::{run_until_stopped, seed_source, Engine};
 
 #[derive(Parser, Debug)]

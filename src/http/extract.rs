@@ -3,11 +3,14 @@
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
-use super::{json_error_message, AppState, RequestMeta};
+use super::error::{ApiError, ApiResult};
+use super::{AppState, RequestMeta};
 use crate::auth::Access;
-use crate::error::ApiError;
+use crate::filter::{self, Filter};
 use crate::ids;
+use crate::text::json_error_message;
 
 /// The caller's access, from `Authorization: Bearer …`.
 pub struct Auth(pub Access);
@@ -41,9 +44,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
                 .get::<RequestMeta>()
                 .cloned()
                 .unwrap_or_else(|| RequestMeta {
-                    request_id: ids::new_uuid(),
-                    user_agent: String::new(),
-                    ip: String::new(),
+                    requester: crate::activity::Requester {
+                        request_id: ids::new_uuid(),
+                        ..Default::default()
+                    },
                     jti: std::sync::Arc::default(),
                 }),
         ))
@@ -149,4 +153,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T>
 /// Connect's boolean query flags: `true`/`1` (any case) are true.
 pub fn flag(value: Option<&str>) -> bool {
     value.is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+}
+
+#[derive(Deserialize)]
+pub struct FilterQuery {
+    pub filter: Option<String>,
+}
+
+/// Parses `?filter=`; an absent or blank filter means everything.
+pub fn parse_filter(raw: Option<&str>, allowed: &[&str], what: &str) -> ApiResult<Option<Filter>> {
+    let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let parsed = filter::parse(raw).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    parsed
+        .check_attributes(allowed, what)
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    Ok(Some(parsed))
 }

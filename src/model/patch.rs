@@ -26,7 +26,7 @@ pub fn apply_patch(
     serde_json::from_value(doc).map_err(|e| {
         format!(
             "Invalid item after patch: {}",
-            crate::http::json_error_message(&e)
+            crate::text::json_error_message(&e)
         )
     })
 }

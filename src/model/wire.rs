@@ -222,3 +222,10 @@ pub struct ApiRequestJson {
     pub actor: ActivityActor,
     pub resource: ActivityResource,
 }
+
+/// Connect's error body. Every client parses it: Python crashes on a non-JSON error body.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ErrorBody {
+    pub status: u16,
+    pub message: String,
+}

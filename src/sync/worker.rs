@@ -6,39 +6,25 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::engine::{run_until_stopped, Engine};
-use super::sources::file::FileSource;
 use super::source::Source;
+use super::sources::connect::ConnectSource;
+use super::sources::file::FileSource;
+use crate::config::SourceSpec;
 use crate::crypto::KeyRing;
 use crate::store::Store;
 
-/// The source described by the credentials file's `source` object; `None` for `none`.
-pub fn build_source(
-    spec: &serde_json::Value,
-    keys: &KeyRing,
-) -> anyhow::Result<Option<Arc<dyn Source>>> {
-    let kind = spec
-        .get("kind")
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or("none");
-    let path = || -> anyhow::Result<PathBuf> {
-        spec.get("path")
-            .and_then(serde_json::Value::as_str)
-            .map(PathBuf::from)
-            .ok_or_else(|| {
-                anyhow::anyhow!("the {kind} source in the credentials file has no \"path\"")
-            })
-    };
-    match kind {
-        "none" => Ok(None),
-        "seed" => Ok(Some(Arc::new(seed_source(path()?, keys)))),
-        "1pux" => Ok(Some(Arc::new(FileSource::new(
+/// The source a credentials file (or `latchkey dev --seed`) names; `None` for `none`.
+pub fn build_source(spec: &SourceSpec, keys: &KeyRing) -> anyhow::Result<Option<Arc<dyn Source>>> {
+    Ok(match spec {
+        SourceSpec::None => None,
+        SourceSpec::Seed { path } => Some(Arc::new(seed_source(path.clone(), keys))),
+        SourceSpec::OnePux { path } => Some(Arc::new(FileSource::new(
             "1pux",
-            path()?,
+            path.clone(),
             super::sources::onepux::parse_file,
-        )))),
-        "connect" => Ok(Some(Arc::new(connect_source(spec)?))),
-        other => anyhow::bail!("unknown source kind \"{other}\" in the credentials file"),
-    }
+        ))),
+        SourceSpec::Connect { url, token } => Some(Arc::new(ConnectSource::new(url, token)?)),
+    })
 }
 
 /// A seed file source. Generated values are derived from a key of this store, so they stay the
@@ -72,17 +58,4 @@ pub async fn run_worker(
         }
     }
     Ok(())
-}
-
-/// The `connect` source of a credentials file: `{"kind": "connect", "url": …, "token": …}`.
-pub fn connect_source(spec: &serde_json::Value) -> anyhow::Result<super::sources::connect::ConnectSource> {
-    let field = |name: &str| {
-        spec.get(name)
-            .and_then(serde_json::Value::as_str)
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| {
-                anyhow::anyhow!("the connect source in the credentials file has no \"{name}\"")
-            })
-    };
-    super::sources::connect::ConnectSource::new(field("url")?, field("token")?)
 }

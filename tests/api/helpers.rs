@@ -74,8 +74,7 @@ impl TestApp {
         let store = Store::open(&dir.path().join("data"), keys)
             .await
             .expect("open store");
-        let state =
-            latchkey::server::state(&credentials, store.clone(), config, None).expect("state");
+        let state = latchkey::app::state(&credentials, store.clone(), config, None).expect("state");
         let vault = store
             .create_vault(None, "Test Vault", "", VaultType::UserCreated)
             .await
@@ -141,9 +140,10 @@ impl TestApp {
             .header("content-type", "application/json")
             .body(body.map_or_else(Body::empty, Body::from))
             .expect("request");
-        let service =
-            ServiceExt::map_request(http::router(self.state.clone()), http::normalize_path);
-        let response = service.oneshot(request).await.expect("infallible");
+        let response = http::app(self.state.clone())
+            .oneshot(request)
+            .await
+            .expect("infallible");
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response

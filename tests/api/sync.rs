@@ -294,12 +294,12 @@ async fn a_failing_source_is_reported_and_the_last_good_data_served() {
 
     // /health of a deployment with a source reports the error.
     let config = latchkey::http::HttpConfig {
-        source_kind: "seed".into(),
+        source_kind: latchkey::config::SourceKind::Seed,
         ..latchkey::http::HttpConfig::default()
     };
-    let state = latchkey::server::state(&app.credentials, app.store.clone(), config, None).unwrap();
+    let state = latchkey::app::state(&app.credentials, app.store.clone(), config, None).unwrap();
     use tower::ServiceExt;
-    let response = latchkey::http::router(state.clone())
+    let response = latchkey::http::app(state.clone())
         .oneshot(
             axum::http::Request::get("/health")
                 .body(axum::body::Body::empty())
@@ -318,7 +318,7 @@ async fn a_failing_source_is_reported_and_the_last_good_data_served() {
         .as_str()
         .unwrap()
         .contains("/missing.yaml"));
-    let response = latchkey::http::router(state)
+    let response = latchkey::http::app(state)
         .oneshot(
             axum::http::Request::get("/metrics")
                 .body(axum::body::Body::empty())
@@ -346,14 +346,14 @@ async fn a_failing_source_is_reported_and_the_last_good_data_served() {
 async fn requests_wait_for_the_first_sync_then_time_out_with_408() {
     let app = TestApp::new().await;
     let config = latchkey::http::HttpConfig {
-        source_kind: "seed".into(),
+        source_kind: latchkey::config::SourceKind::Seed,
         sync_timeout: std::time::Duration::from_millis(300),
         ..latchkey::http::HttpConfig::default()
     };
-    let state = latchkey::server::state(&app.credentials, app.store.clone(), config, None).unwrap();
+    let state = latchkey::app::state(&app.credentials, app.store.clone(), config, None).unwrap();
     use tower::ServiceExt;
     let call = |state: latchkey::http::AppState, uri: &'static str, token: String| async move {
-        let response = latchkey::http::router(state)
+        let response = latchkey::http::app(state)
             .oneshot(
                 axum::http::Request::get(uri)
                     .header("authorization", format!("Bearer {token}"))

@@ -673,10 +673,7 @@ async fn sigterm_finishes_in_flight_requests_and_leaves_the_store_clean() {
 #[tokio::test]
 async fn a_1pux_export_is_imported_and_a_broken_one_reported() {
     let _serial = ONE_AT_A_TIME.lock().await;
-    let fixture = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/synthetic.1pux"
-    );
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/synthetic.1pux");
     let dir = tempfile::tempdir().unwrap();
     let export = dir.path().join("export.1pux");
     std::fs::copy(fixture, &export).unwrap();

@@ -8,12 +8,12 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
-use crate::sync::source::{
-    BoxFuture, Source, SourceError, SourceFile, SourceItem, SourceItemMeta, SourceVault,
-};
 use crate::model::{
     Category, FieldType, ItemBodyData, ItemData, ItemJson, ItemSummaryData, Purpose, StoredField,
     StoredSection, StoredUrl, VaultJson, VaultType,
+};
+use crate::sync::source::{
+    BoxFuture, Source, SourceError, SourceFile, SourceItem, SourceItemMeta, SourceVault,
 };
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -99,7 +99,7 @@ impl ConnectSource {
             return Ok(response);
         }
         let text = response.text().await.unwrap_or_default();
-        let message = serde_json::from_str::<crate::error::ErrorBody>(&text)
+        let message = serde_json::from_str::<crate::model::ErrorBody>(&text)
             .map(|b| b.message)
             .unwrap_or_else(|_| status.canonical_reason().unwrap_or("error").to_string());
         Err(UpstreamError::Rejected {

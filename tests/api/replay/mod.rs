@@ -175,9 +175,10 @@ impl Tool {
         let request = builder
             .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
             .unwrap_or_else(|e| panic!("request {uri}: {e}"));
-        let service =
-            ServiceExt::map_request(http::router(self.state.clone()), http::normalize_path);
-        let response = service.oneshot(request).await.expect("infallible");
+        let response = http::app(self.state.clone())
+            .oneshot(request)
+            .await
+            .expect("infallible");
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response

@@ -56,12 +56,14 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::{Map, Value};
 use zip::ZipArchive;
 
-use crate::sync::source::{Snapshot, SnapshotVault, SourceError, SourceFile, SourceItem, SourceVault};
 use crate::field_values;
 use crate::ids;
 use crate::model::{
     Category, FieldType, ItemBodyData, ItemData, ItemSummaryData, Purpose, StoredField,
     StoredSection, StoredUrl, VaultType,
+};
+use crate::sync::source::{
+    Snapshot, SnapshotVault, SourceError, SourceFile, SourceItem, SourceVault,
 };
 
 #[cfg(test)]
@@ -1381,10 +1383,7 @@ mod tests {
     use super::testgen::{self, Spec};
     use super::*;
 
-    const FIXTURE: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/synthetic.1pux"
-    );
+    const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/synthetic.1pux");
 
     fn field<'a>(item: &'a SourceItem, id: &str) -> &'a StoredField {
         item.data

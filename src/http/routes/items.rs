@@ -5,82 +5,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use super::activity::Action;
-use super::extract::{Auth, Ids, JsonBody, Meta, QueryParams};
-use super::vaults::{parse_filter, FilterQuery};
-use super::{render, AppState, RequestMeta};
+use crate::activity::Action;
 use crate::auth::Access;
-use crate::error::{ApiError, ApiResult};
+use crate::http::access::{find_item, item_read, readable_item, record, require};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{parse_filter, Auth, FilterQuery, Ids, JsonBody, Meta, QueryParams};
+use crate::http::{render, AppState, RequestMeta};
 use crate::ids;
 use crate::model::{apply_patch, build_item, BuildMode, ItemInput, ItemJson, PatchOp};
-use crate::store::{ItemLookup, ItemRecord};
-
-fn no_vault_access() -> ApiError {
-    ApiError::Forbidden("Authorization: token does not have access to vault".into())
-}
-
-/// Checks the token's grant for the vault, recording a denial in the activity log.
-pub(super) fn require(
-    state: &AppState,
-    meta: &RequestMeta,
-    access: &Access,
-    action: Action,
-    vault_id: &str,
-    item_id: Option<&str>,
-) -> ApiResult<()> {
-    let allowed = match action {
-        Action::Read => access.can_read(vault_id),
-        _ => access.can_write(vault_id),
-    };
-    if allowed {
-        return Ok(());
-    }
-    state
-        .activity
-        .record(meta, access, action, false, vault_id, item_id, None);
-    if !access.in_scope(vault_id) {
-        Err(no_vault_access())
-    } else if action == Action::Read {
-        Err(ApiError::Forbidden(
-            "Authorization: token does not have read access to vault".into(),
-        ))
-    } else {
-        Err(ApiError::Forbidden(
-            "Authorization: token does not have write access to vault".into(),
-        ))
-    }
-}
-
-/// Looks an item up, mapping a missing vault or item to Connect's 404s.
-pub(super) async fn find_item(
-    state: &AppState,
-    vault_id: &str,
-    item_id: &str,
-) -> ApiResult<ItemRecord> {
-    match state.store.get_item(vault_id, item_id).await? {
-        ItemLookup::Found(item) => Ok(*item),
-        ItemLookup::NoVault => Err(ApiError::NotFound(format!("vault {vault_id} not found"))),
-        ItemLookup::NoItem => Err(ApiError::NotFound(format!("item {item_id} not found"))),
-    }
-}
-
-/// An item the token may read: grant checked (and a denial recorded), then looked up.
-pub(super) async fn readable_item(
-    state: &AppState,
-    meta: &RequestMeta,
-    access: &Access,
-    ids: &Ids,
-) -> ApiResult<ItemRecord> {
-    require(
-        state,
-        meta,
-        access,
-        Action::Read,
-        &ids.vault,
-        Some(ids.item()),
-    )?;
-    find_item(state, &ids.vault, ids.item()).await
-}
+use crate::store::ItemRecord;
+use crate::writes::Change;
 
 /// The body returned by a write: the full item, or its redacted shape for a write-only token.
 fn written(access: &Access, item: &ItemRecord) -> ItemJson {
@@ -101,13 +35,9 @@ fn item_body(body: serde_json::Value) -> ApiResult<ItemInput> {
     serde_json::from_value(body).map_err(|e| {
         ApiError::bad_request(format!(
             "Invalid JSON body: {}",
-            super::json_error_message(&e)
+            crate::text::json_error_message(&e)
         ))
     })
-}
-
-fn editor(state: &AppState) -> String {
-    state.auth.server_id().to_string()
 }
 
 pub async fn list(
@@ -123,7 +53,7 @@ pub async fn list(
         .store
         .list_items(&ids.vault, filter.as_ref())
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("vault {} not found", ids.vault)))?;
+        .ok_or_else(|| ApiError::vault_not_found(&ids.vault))?;
     Ok(Json(items.iter().map(render::summary).collect()))
 }
 
@@ -134,7 +64,7 @@ pub async fn get_one(
     ids: Ids,
 ) -> ApiResult<Json<ItemJson>> {
     let item = readable_item(&state, &meta, &access, &ids).await?;
-    state.activity.item_read(&meta, &access, &item);
+    item_read(&state, &meta, &access, &item);
     Ok(Json(render::full(&item)))
 }
 
@@ -155,25 +85,17 @@ pub async fn create(
     };
     let (category, data) = build_item(input, &BuildMode::Create, &state.config.limits)
         .map_err(ApiError::BadRequest)?;
-    let item = if let Some(up) = &state.upstream {
-        if state.store.get_vault(&ids.vault).await?.is_none() {
-            return Err(ApiError::NotFound(format!("vault {} not found", ids.vault)));
-        }
-        super::upstream::create(&state, up, &ids.vault, category, &data).await?
-    } else {
-        state
-            .store
-            .create_item(&ids.vault, &item_id, category, &data, &editor(&state), &[])
-            .await?
-            .ok_or_else(|| ApiError::NotFound(format!("vault {} not found", ids.vault)))?
-    };
-    state.activity.record(
+    let item = state
+        .writer
+        .create(&ids.vault, &item_id, category, &data)
+        .await?;
+    record(
+        &state,
         &meta,
         &access,
         Action::Create,
         true,
-        &ids.vault,
-        Some(&item.id),
+        (&ids.vault, Some(&item.id)),
         Some(item.version),
     );
     Ok(Json(written(&access, &item)))
@@ -247,14 +169,8 @@ pub async fn patch(
     Ok(Json(written(&access, &updated)))
 }
 
-/// How an update reached us; a `connect` upstream is sent the same kind of request.
-enum Change<'a> {
-    Replace,
-    Patch(&'a [PatchOp]),
-}
-
-/// Validates the new content of `current` (PUT body or patched item), writes it — upstream
-/// first in a `connect` deployment — and records the activity.
+/// Validates the new content of `current` (PUT body or patched item), writes it through the
+/// writer and records the activity.
 async fn update(
     state: &AppState,
     meta: &RequestMeta,
@@ -268,23 +184,14 @@ async fn update(
         previous: &current.data,
     };
     let (_, data) = build_item(input, &mode, &state.config.limits).map_err(ApiError::BadRequest)?;
-    let updated = match (&state.upstream, change) {
-        (Some(up), Change::Replace) => super::upstream::replace(state, up, current, &data).await?,
-        (Some(up), Change::Patch(ops)) => super::upstream::patch(state, up, current, ops).await?,
-        (None, _) => {
-            state
-                .store
-                .replace_item(current, &data, &editor(state))
-                .await?
-        }
-    };
-    state.activity.record(
+    let updated = state.writer.update(current, &data, change).await?;
+    record(
+        state,
         meta,
         access,
         Action::Update,
         true,
-        &current.vault_id,
-        Some(&updated.id),
+        (&current.vault_id, Some(&updated.id)),
         Some(updated.version),
     );
     Ok(updated)
@@ -304,23 +211,14 @@ pub async fn delete(
         &ids.vault,
         Some(ids.item()),
     )?;
-    if let Some(up) = &state.upstream {
-        find_item(&state, &ids.vault, ids.item()).await?;
-        super::upstream::delete(up, &ids.vault, ids.item()).await?;
-    } else if !state.store.delete_item(&ids.vault, ids.item()).await? {
-        return Err(if state.store.get_vault(&ids.vault).await?.is_none() {
-            ApiError::NotFound(format!("vault {} not found", ids.vault))
-        } else {
-            ApiError::NotFound(format!("item {} not found", ids.item()))
-        });
-    }
-    state.activity.record(
+    state.writer.delete(&ids.vault, ids.item()).await?;
+    record(
+        &state,
         &meta,
         &access,
         Action::Delete,
         true,
-        &ids.vault,
-        Some(ids.item()),
+        (&ids.vault, Some(ids.item())),
         None,
     );
     Ok(StatusCode::NO_CONTENT.into_response())

@@ -1,6 +1,5 @@
-//! Access tokens: ES256 JWTs in Connect's claim layout (reference §6.1), signed with the key from
-//! the credentials file. Verified tokens are cached so the hot path pays for ECDSA once per token;
-//! revocation is re-checked against the database at most every [`REVOCATION_RECHECK`].
+//! The token authority: issues ES256 tokens in Connect's claim layout and verifies them, with a
+//! cache so that the hot path pays for ECDSA once per token.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -9,100 +8,17 @@ use std::time::{Duration, Instant};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::pkcs8::DecodePrivateKey;
-use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
+use super::{
+    Access, AuthError, Claims, Grants, VaultClaim, AUDIENCE, FEATURE_VAULT_ACCESS, INVALID_TOKEN,
+    ISSUER, REVOCATION_RECHECK,
+};
 use crate::credentials::Credentials;
-use crate::error::ApiError;
 use crate::store::{Store, TokenRecord};
 use crate::{ids, timefmt};
 
-pub const AUDIENCE: &str = "com.1password.connect";
-pub const ISSUER: &str = "com.1password.b5";
-pub const FEATURE_VAULT_ACCESS: &str = "vaultaccess";
-
-/// ACL bits as seen in real Connect tokens: 48 on read-only tokens, 1008 on read-write ones.
-pub const ACL_READ: u32 = 0x30;
-pub const ACL_WRITE: u32 = 0x3C0;
-pub const ACL_READ_WRITE: u32 = ACL_READ | ACL_WRITE;
-
-/// How stale a cached "not revoked" answer may be.
-pub const REVOCATION_RECHECK: Duration = Duration::from_millis(500);
 const CACHE_CAPACITY: usize = 4096;
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct VaultClaim {
-    pub u: String,
-    pub a: u32,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Claims {
-    #[serde(rename = "1password.com/auuid")]
-    pub auuid: String,
-    #[serde(rename = "1password.com/fts")]
-    pub fts: Vec<String>,
-    #[serde(rename = "1password.com/vts")]
-    pub vts: Vec<VaultClaim>,
-    pub aud: Vec<String>,
-    pub iss: String,
-    pub sub: String,
-    pub jti: String,
-    pub iat: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub exp: Option<i64>,
-}
-
-/// What a request may do, from its token.
-#[derive(Debug, Clone)]
-pub struct Access {
-    pub jti: String,
-    grants: Grants,
-}
-
-#[derive(Debug, Clone)]
-enum Grants {
-    /// The `latchkey dev --token` token: every vault, read and write.
-    All,
-    Vaults(Arc<HashMap<String, u32>>),
-}
-
-impl Access {
-    pub fn full(jti: &str) -> Self {
-        Access {
-            jti: jti.to_string(),
-            grants: Grants::All,
-        }
-    }
-
-    fn acl(&self, vault_id: &str) -> Option<u32> {
-        match &self.grants {
-            Grants::All => Some(ACL_READ_WRITE),
-            Grants::Vaults(map) => map.get(vault_id).copied(),
-        }
-    }
-
-    /// The vaults the token names; `None` for the full-access development token.
-    pub fn vault_ids(&self) -> Option<Vec<String>> {
-        match &self.grants {
-            Grants::All => None,
-            Grants::Vaults(map) => Some(map.keys().cloned().collect()),
-        }
-    }
-
-    /// The vault is named in the token at all.
-    pub fn in_scope(&self, vault_id: &str) -> bool {
-        self.acl(vault_id).is_some()
-    }
-
-    pub fn can_read(&self, vault_id: &str) -> bool {
-        self.acl(vault_id).is_some_and(|a| a & ACL_READ == ACL_READ)
-    }
-
-    pub fn can_write(&self, vault_id: &str) -> bool {
-        self.acl(vault_id).is_some_and(|a| a & ACL_WRITE != 0)
-    }
-}
 
 struct CachedToken {
     access: Access,
@@ -128,34 +44,6 @@ impl std::fmt::Debug for TokenAuthority {
             .field("kid", &self.kid)
             .finish_non_exhaustive()
     }
-}
-
-/// Parses `30d`, `12h`, `15m`, `90s`, `2w` or a bare number of seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (digits, unit) = text.split_at(
-        text.find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len()),
-    );
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("invalid duration \"{text}\": expected e.g. 30d, 12h, 15m or 90s"))?;
-    let factor = match unit {
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        "w" => 604_800,
-        _ => {
-            return Err(format!(
-                "invalid duration unit in \"{text}\": use s, m, h, d or w"
-            ))
-        }
-    };
-    n.checked_mul(factor)
-        .filter(|s| *s > 0)
-        .map(Duration::from_secs)
-        .ok_or_else(|| format!("invalid duration \"{text}\""))
 }
 
 impl TokenAuthority {
@@ -232,14 +120,14 @@ impl TokenAuthority {
     }
 
     /// Checks an `Authorization` header value. Every failure is a 401 with Connect's body.
-    pub async fn authenticate(&self, authorization: Option<&str>) -> Result<Access, ApiError> {
+    pub async fn authenticate(&self, authorization: Option<&str>) -> Result<Access, AuthError> {
         let token = authorization
             .and_then(|h| {
                 let (scheme, rest) = h.split_once(' ')?;
                 scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
             })
             .filter(|t| !t.is_empty())
-            .ok_or_else(ApiError::invalid_token)?;
+            .ok_or(AuthError::Invalid(INVALID_TOKEN))?;
 
         if let Some(dev) = &self.dev_token {
             if bool::from(dev.as_bytes().ct_eq(token.as_bytes())) {
@@ -260,9 +148,7 @@ impl TokenAuthority {
         let (access, exp) = match cached {
             Some((access, exp, checked)) => {
                 if exp.is_some_and(|e| now >= e) {
-                    return Err(ApiError::Unauthorized(
-                        "Invalid bearer token: token is expired".into(),
-                    ));
+                    return Err(AuthError::Invalid("Invalid bearer token: token is expired"));
                 }
                 if checked.elapsed() < REVOCATION_RECHECK {
                     return Ok(access);
@@ -275,14 +161,14 @@ impl TokenAuthority {
             .store
             .token_revoked(&access.jti)
             .await
-            .map_err(|e| ApiError::Internal(e.into()))?
+            .map_err(AuthError::Store)?
         {
             self.cache
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .remove(token);
-            return Err(ApiError::Unauthorized(
-                "Invalid bearer token: token has been revoked".into(),
+            return Err(AuthError::Invalid(
+                "Invalid bearer token: token has been revoked",
             ));
         }
         let mut cache = self
@@ -303,37 +189,34 @@ impl TokenAuthority {
         Ok(access)
     }
 
-    fn verify(&self, token: &str) -> Result<(Access, Option<i64>), ApiError> {
-        let header = jsonwebtoken::decode_header(token).map_err(|_| ApiError::invalid_token())?;
+    fn verify(&self, token: &str) -> Result<(Access, Option<i64>), AuthError> {
+        let header =
+            jsonwebtoken::decode_header(token).map_err(|_| AuthError::Invalid(INVALID_TOKEN))?;
         if header.alg != Algorithm::ES256 {
-            return Err(ApiError::invalid_token());
+            return Err(AuthError::Invalid(INVALID_TOKEN));
         }
         if header.kid.as_deref() != Some(self.kid.as_str()) {
-            return Err(ApiError::Unauthorized(
-                "Invalid bearer token: token was not issued by this server".into(),
+            return Err(AuthError::Invalid(
+                "Invalid bearer token: token was not issued by this server",
             ));
         }
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|e| {
                 use jsonwebtoken::errors::ErrorKind;
                 match e.kind() {
-                    ErrorKind::InvalidSignature => {
-                        ApiError::Unauthorized("Invalid token signature".into())
-                    }
+                    ErrorKind::InvalidSignature => AuthError::Invalid("Invalid token signature"),
                     ErrorKind::ExpiredSignature => {
-                        ApiError::Unauthorized("Invalid bearer token: token is expired".into())
+                        AuthError::Invalid("Invalid bearer token: token is expired")
                     }
-                    _ => ApiError::invalid_token(),
+                    _ => AuthError::Invalid(INVALID_TOKEN),
                 }
             })?;
         let claims = data.claims;
         if claims.exp.is_some_and(|e| timefmt::now() >= e) {
-            return Err(ApiError::Unauthorized(
-                "Invalid bearer token: token is expired".into(),
-            ));
+            return Err(AuthError::Invalid("Invalid bearer token: token is expired"));
         }
         if !claims.fts.iter().any(|f| f == FEATURE_VAULT_ACCESS) {
-            return Err(ApiError::invalid_token());
+            return Err(AuthError::Invalid(INVALID_TOKEN));
         }
         let grants: HashMap<String, u32> = claims.vts.into_iter().map(|v| (v.u, v.a)).collect();
         Ok((
@@ -343,43 +226,5 @@ impl TokenAuthority {
             },
             claims.exp,
         ))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(
-            parse_duration("30d").unwrap(),
-            Duration::from_secs(30 * 86_400)
-        );
-        assert_eq!(parse_duration("90").unwrap(), Duration::from_secs(90));
-        assert_eq!(
-            parse_duration("2w").unwrap(),
-            Duration::from_secs(2 * 604_800)
-        );
-        assert!(parse_duration("0s").is_err());
-        assert!(parse_duration("10y").is_err());
-        assert!(parse_duration("").is_err());
-        assert!(parse_duration("99999999999999999999d").is_err());
-    }
-
-    #[test]
-    fn acl_bits() {
-        let mut map = HashMap::new();
-        map.insert("r".to_string(), ACL_READ);
-        map.insert("w".to_string(), ACL_WRITE);
-        map.insert("rw".to_string(), ACL_READ_WRITE);
-        let access = Access {
-            jti: "j".into(),
-            grants: Grants::Vaults(Arc::new(map)),
-        };
-        assert!(access.can_read("r") && !access.can_write("r"));
-        assert!(!access.can_read("w") && access.can_write("w"));
-        assert!(access.can_read("rw") && access.can_write("rw"));
-        assert!(!access.in_scope("other"));
     }
 }

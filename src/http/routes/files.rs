@@ -8,10 +8,10 @@ use axum::Json;
 use base64::Engine;
 use serde::Deserialize;
 
-use super::extract::{flag, Auth, Ids, Meta, QueryParams};
-use super::items::readable_item;
-use super::{render, AppState};
-use crate::error::{ApiError, ApiResult};
+use crate::http::access::{item_read, readable_item};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{flag, Auth, Ids, Meta, QueryParams};
+use crate::http::{render, AppState};
 use crate::model::{FileJson, StoredFile};
 use crate::store::ItemRecord;
 
@@ -56,7 +56,7 @@ async fn load(state: &AppState, item: &ItemRecord, file: &StoredFile) -> ApiResu
         .store
         .file_content(&item.vault_id, &item.id, &file.id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("file {} not found", file.id)))
+        .ok_or_else(|| ApiError::file_not_found(&file.id))
 }
 
 fn find_file<'a>(item: &'a ItemRecord, file_id: &str) -> ApiResult<&'a StoredFile> {
@@ -65,7 +65,7 @@ fn find_file<'a>(item: &'a ItemRecord, file_id: &str) -> ApiResult<&'a StoredFil
         .files
         .iter()
         .find(|f| f.id == file_id)
-        .ok_or_else(|| ApiError::NotFound(format!("file {file_id} not found")))
+        .ok_or_else(|| ApiError::file_not_found(file_id))
 }
 
 pub async fn list(
@@ -80,7 +80,7 @@ pub async fn list(
     for file in &item.data.body.files {
         files.push(file_json(&state, &item, file, query.inline()).await?);
     }
-    state.activity.item_read(&meta, &access, &item);
+    item_read(&state, &meta, &access, &item);
     Ok(Json(files))
 }
 
@@ -94,7 +94,7 @@ pub async fn get_one(
     let item = readable_item(&state, &meta, &access, &ids).await?;
     let file = find_file(&item, ids.file())?;
     let json = file_json(&state, &item, file, query.inline()).await?;
-    state.activity.item_read(&meta, &access, &item);
+    item_read(&state, &meta, &access, &item);
     Ok(Json(json))
 }
 
@@ -107,7 +107,7 @@ pub async fn content(
     let item = readable_item(&state, &meta, &access, &ids).await?;
     let file = find_file(&item, ids.file())?;
     let bytes = load(&state, &item, file).await?;
-    state.activity.item_read(&meta, &access, &item);
+    item_read(&state, &meta, &access, &item);
     let length = bytes.len();
     let mut response = Body::from(bytes).into_response();
     let headers = response.headers_mut();

@@ -1,9 +1,18 @@
-//! The one error type of the HTTP layer, rendered as Connect's `{"status": N, "message": "..."}`.
+//! The one error type of the HTTP layer, rendered as Connect's `{"status": N, "message": "..."}`,
+//! and every conversion into it: the layers below have their own error types, and this file
+//! decides which status each of their cases is. Internal details are logged once by the
+//! middleware and never sent to the client.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Serialize;
+
+use crate::auth::AuthError;
+use crate::model::ErrorBody;
+use crate::store::StoreError;
+use crate::sync::forward::ForwardError;
+use crate::sync::sources::connect::UpstreamError;
+use crate::writes::WriteError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -33,13 +42,6 @@ pub enum ApiError {
     Internal(#[source] anyhow::Error),
 }
 
-/// Connect's error body. Every client parses it: Python crashes on a non-JSON error body.
-#[derive(Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
-pub struct ErrorBody {
-    pub status: u16,
-    pub message: String,
-}
-
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
@@ -61,8 +63,16 @@ impl ApiError {
         ApiError::BadRequest(message.into())
     }
 
-    pub fn invalid_token() -> Self {
-        ApiError::Unauthorized("Invalid bearer token".into())
+    pub fn vault_not_found(vault_id: &str) -> Self {
+        ApiError::NotFound(format!("vault {vault_id} not found"))
+    }
+
+    pub fn item_not_found(item_id: &str) -> Self {
+        ApiError::NotFound(format!("item {item_id} not found"))
+    }
+
+    pub fn file_not_found(file_id: &str) -> Self {
+        ApiError::NotFound(format!("file {file_id} not found"))
     }
 }
 
@@ -93,9 +103,8 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
-impl From<crate::store::StoreError> for ApiError {
-    fn from(err: crate::store::StoreError) -> Self {
-        use crate::store::StoreError;
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
         match err {
             StoreError::Invalid(message) => ApiError::BadRequest(message),
             StoreError::Conflict(message) => ApiError::Conflict(message),
@@ -106,9 +115,8 @@ impl From<crate::store::StoreError> for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-impl From<crate::sync::sources::connect::UpstreamError> for ApiError {
-    fn from(err: crate::sync::sources::connect::UpstreamError) -> Self {
-        use crate::sync::sources::connect::UpstreamError;
+impl From<UpstreamError> for ApiError {
+    fn from(err: UpstreamError) -> Self {
         match err {
             UpstreamError::Rejected { status, message } => {
                 let message = format!("upstream: {message}");
@@ -127,6 +135,37 @@ impl From<crate::sync::sources::connect::UpstreamError> for ApiError {
             unreachable @ UpstreamError::Unreachable { .. } => {
                 ApiError::BadGateway(format!("{unreachable}; nothing was stored"))
             }
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(err: AuthError) -> Self {
+        match err {
+            AuthError::Invalid(message) => ApiError::Unauthorized(message.into()),
+            AuthError::Store(err) => ApiError::Internal(err.into()),
+        }
+    }
+}
+
+impl From<ForwardError> for ApiError {
+    fn from(err: ForwardError) -> Self {
+        match err {
+            ForwardError::Upstream(err) => err.into(),
+            ForwardError::Store(err) => err.into(),
+            ForwardError::Vanished(item_id) => ApiError::item_not_found(&item_id),
+            sync @ ForwardError::Sync(_) => ApiError::Internal(sync.into()),
+        }
+    }
+}
+
+impl From<WriteError> for ApiError {
+    fn from(err: WriteError) -> Self {
+        match err {
+            WriteError::NoVault(vault_id) => ApiError::vault_not_found(&vault_id),
+            WriteError::NoItem(item_id) => ApiError::item_not_found(&item_id),
+            WriteError::Store(err) => err.into(),
+            WriteError::Forward(err) => err.into(),
         }
     }
 }

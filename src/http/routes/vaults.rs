@@ -2,31 +2,13 @@
 
 use axum::extract::State;
 use axum::Json;
-use serde::Deserialize;
 
-use super::activity::Action;
-use super::extract::{Auth, Ids, Meta, QueryParams};
-use super::{render, AppState};
-use crate::error::{ApiError, ApiResult};
-use crate::filter::{self, Filter};
+use crate::activity::Action;
+use crate::http::access::{no_vault_access, record};
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::extract::{parse_filter, Auth, FilterQuery, Ids, Meta, QueryParams};
+use crate::http::{render, AppState};
 use crate::model::VaultJson;
-
-#[derive(Deserialize)]
-pub struct FilterQuery {
-    pub filter: Option<String>,
-}
-
-/// Parses `?filter=`; an absent or blank filter means everything.
-pub fn parse_filter(raw: Option<&str>, allowed: &[&str], what: &str) -> ApiResult<Option<Filter>> {
-    let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else {
-        return Ok(None);
-    };
-    let parsed = filter::parse(raw).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    parsed
-        .check_attributes(allowed, what)
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    Ok(Some(parsed))
-}
 
 pub async fn list(
     State(state): State<AppState>,
@@ -59,21 +41,16 @@ pub async fn get_one(
     Meta(meta): Meta,
     ids: Ids,
 ) -> ApiResult<Json<VaultJson>> {
+    let scope = (ids.vault.as_str(), None);
     if !access.in_scope(&ids.vault) {
-        state
-            .activity
-            .record(&meta, &access, Action::Read, false, &ids.vault, None, None);
-        return Err(ApiError::Forbidden(
-            "Authorization: token does not have access to vault".into(),
-        ));
+        record(&state, &meta, &access, Action::Read, false, scope, None);
+        return Err(no_vault_access());
     }
     let vault = state
         .store
         .get_vault(&ids.vault)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("vault {} not found", ids.vault)))?;
-    state
-        .activity
-        .record(&meta, &access, Action::Read, true, &ids.vault, None, None);
+        .ok_or_else(|| ApiError::vault_not_found(&ids.vault))?;
+    record(&state, &meta, &access, Action::Read, true, scope, None);
     Ok(Json(render::vault(&vault)))
 }

@@ -1,0 +1,124 @@
+//! The command-line flags and the environment variables behind them: every setting latchkey
+//! reads from its environment is declared here (Connect's names where Connect has the setting).
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::Args;
+
+#[derive(Args, Debug, Clone)]
+pub struct CredentialArgs {
+    /// Credentials file path, or its base64 content [default: $HOME/.op/1password-credentials.json]
+    #[arg(long = "credentials", env = "OP_SESSION")]
+    pub credentials: Option<String>,
+    /// File whose first line is the passphrase of a sealed credentials file (or set LATCHKEY_PASSPHRASE)
+    #[arg(long, env = "LATCHKEY_PASSPHRASE_FILE")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct StoreArgs {
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+    /// Data directory holding 1password.sqlite [default: $XDG_DATA_HOME/.op/data or $HOME/.op/data]
+    #[arg(long, env = "LATCHKEY_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Where to write the file [default: OP_SESSION or $HOME/.op/1password-credentials.json]
+    #[arg(long = "credentials", env = "OP_SESSION")]
+    pub credentials: Option<PathBuf>,
+    /// Seal the secrets under the passphrase on the first line of this file (argon2id)
+    #[arg(long)]
+    pub passphrase_file: Option<PathBuf>,
+    /// The source the sync worker reads: `none` (the store is the source of truth),
+    /// `seed:FILE` (YAML/JSON seed file), `1pux:FILE` (1Password export) or `connect:URL`
+    /// (another Connect-compatible server; give its token with --source-token-file)
+    #[arg(long, default_value = "none")]
+    pub source: String,
+    /// File whose first line is the upstream token for `--source connect:URL`
+    /// (or set LATCHKEY_SOURCE_TOKEN)
+    #[arg(long)]
+    pub source_token_file: Option<PathBuf>,
+    /// Replace an existing file (its store becomes unreadable)
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct HttpArgs {
+    /// HTTP port
+    #[arg(long, env = "OP_HTTP_PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// Largest file inlined by `inline_files=true`, in KB
+    #[arg(long, env = "OP_MAX_INLINE_FILE_SIZE_KB", default_value_t = 100)]
+    pub max_inline_file_kb: u64,
+    /// Largest request body accepted, in KB
+    #[arg(long, env = "LATCHKEY_MAX_BODY_KB", default_value_t = 1024)]
+    pub max_body_kb: usize,
+    /// Log level of latchkey's own messages (error, warn, info, debug, trace)
+    #[arg(long, env = "OP_LOG_LEVEL", default_value = "info")]
+    pub log_level: String,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    #[command(flatten)]
+    pub http: HttpArgs,
+    /// Address to listen on
+    #[arg(long, env = "LATCHKEY_BIND", default_value = "0.0.0.0")]
+    pub bind: IpAddr,
+    /// HTTPS port, used when a certificate and key are given
+    #[arg(long, env = "OP_HTTPS_PORT", default_value_t = 8443)]
+    pub https_port: u16,
+    /// PEM certificate chain for HTTPS
+    #[arg(long, env = "OP_TLS_CERT_FILE")]
+    pub tls_cert_file: Option<PathBuf>,
+    /// PEM private key for HTTPS
+    #[arg(long, env = "OP_TLS_KEY_FILE")]
+    pub tls_key_file: Option<PathBuf>,
+    /// How long API requests wait for the first sync before Connect's 408 (Go duration)
+    #[arg(long, env = "OP_SYNC_TIMEOUT", default_value = "10s")]
+    pub sync_timeout: String,
+    /// Longest pause between sync runs (file sources are also watched for changes)
+    #[arg(long, env = "LATCHKEY_SYNC_INTERVAL", default_value = "30s")]
+    pub sync_interval: String,
+    /// Connect's bus between its processes; latchkey's share the database instead (ignored)
+    #[arg(long, env = "OP_BUS_PORT", hide = true)]
+    pub bus_port: Option<String>,
+    /// Connect's bus peers (ignored, as OP_BUS_PORT)
+    #[arg(long, env = "OP_BUS_PEERS", hide = true)]
+    pub bus_peers: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct DevArgs {
+    /// Serve the vaults and items of this seed file (YAML or JSON), watched for changes
+    #[arg(long, env = "LATCHKEY_SEED")]
+    pub seed: Option<PathBuf>,
+    /// Accept this fixed string as a full-access token (like `vault server -dev-root-token-id`);
+    /// without it a full-access JWT is issued and printed
+    #[arg(long, env = "LATCHKEY_DEV_TOKEN")]
+    pub token: Option<String>,
+    /// Keep the store here (credentials are created in it when missing); default: a throwaway dir
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub http: HttpArgs,
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+}
+
+#[derive(Args, Debug)]
+pub struct HealthcheckArgs {
+    /// URL to probe [default: http://127.0.0.1:$OP_HTTP_PORT/heartbeat]
+    #[arg(long)]
+    pub url: Option<String>,
+    #[arg(long, env = "OP_HTTP_PORT", default_value_t = 8080)]
+    pub port: u16,
+}

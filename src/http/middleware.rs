@@ -1,0 +1,130 @@
+//! Around every request: path normalisation, request facts, the first-sync gate, the version
+//! header, metrics and one access-log line (internal errors logged there, once).
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderValue, Uri};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::error::{ApiError, InternalErrorDetail};
+use super::{AppState, CONNECT_VERSION, VERSION_HEADER};
+use crate::activity::Requester;
+
+/// Facts about the request that handlers and the access log need.
+#[derive(Clone, Debug)]
+pub struct RequestMeta {
+    pub requester: Requester,
+    /// Filled by the auth extractor, read by the access log.
+    pub jti: Arc<OnceLock<String>>,
+}
+
+/// Collapses repeated slashes (the Go SDK sends `//v1/…` when `OP_CONNECT_HOST` ends in `/`) and
+/// drops a trailing slash (the JS SDK sends `/v1/vaults/`). Served in place, never redirected: a
+/// redirect would make many clients drop the Authorization header.
+pub fn normalize_path(mut req: Request) -> Request {
+    let uri = req.uri();
+    let path = uri.path();
+    let needs = path.contains("//") || (path.len() > 1 && path.ends_with('/'));
+    if !needs {
+        return req;
+    }
+    let mut clean = String::with_capacity(path.len());
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        clean.push('/');
+        clean.push_str(segment);
+    }
+    if clean.is_empty() {
+        clean.push('/');
+    }
+    if let Some(query) = uri.query() {
+        clean.push('?');
+        clean.push_str(query);
+    }
+    let mut parts = uri.clone().into_parts();
+    if let Ok(pq) = clean.parse() {
+        parts.path_and_query = Some(pq);
+        if let Ok(new_uri) = Uri::from_parts(parts) {
+            *req.uri_mut() = new_uri;
+        }
+    }
+    req
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound("Not Found".into())
+}
+
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed("Method Not Allowed".into())
+}
+
+fn requester(req: &Request, request_id: String) -> Requester {
+    let user_agent = req
+        .headers()
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .chars()
+        .take(256)
+        .collect::<String>();
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ci| ci.0.ip().to_string())
+        .unwrap_or_default();
+    Requester {
+        request_id,
+        user_agent,
+        ip,
+    }
+}
+
+/// Request id, version header, metrics and one access-log line per request.
+pub async fn around_request(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let request_id = crate::ids::new_uuid();
+    let meta = RequestMeta {
+        requester: requester(&req, request_id.clone()),
+        jti: Arc::new(OnceLock::new()),
+    };
+    let jti_slot = meta.jti.clone();
+    req.extensions_mut().insert(meta);
+    let gated = req.uri().path().starts_with("/v1/");
+
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let mut response = if gated {
+        match state.wait_for_sync().await {
+            Ok(()) => next.run(req).await,
+            Err(err) => err.into_response(),
+        }
+    } else {
+        next.run(req).await
+    };
+    response
+        .headers_mut()
+        .insert(VERSION_HEADER, HeaderValue::from_static(CONNECT_VERSION));
+    let status = response.status();
+    let elapsed = started.elapsed();
+    state
+        .metrics
+        .observe(method.as_str(), &route, status.as_u16(), elapsed);
+    let jti = jti_slot.get().map_or("", String::as_str);
+    if let Some(detail) = response.extensions().get::<InternalErrorDetail>() {
+        tracing::error!(request_id = %request_id, jti, method = %method, route = %route, status = status.as_u16(), error = %detail.0, "request failed");
+    } else {
+        tracing::info!(request_id = %request_id, jti, method = %method, route = %route, status = status.as_u16(), micros = elapsed.as_micros() as u64, "request completed");
+    }
+    response
+}
