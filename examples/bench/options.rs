@@ -1,0 +1,116 @@
+//! The command line of the benchmark and the settings of one run resolved from it (`--quick`
+//! picks shorter defaults).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{anyhow, bail};
+use clap::Parser;
+
+#[derive(Parser, Debug)]
+#[command(about = "latchkey performance benchmark (design §9)")]
+pub struct Opts {
+    /// A short run (10,000 items, 2 s per load phase, 20,000-request soak): about a minute
+    #[arg(long)]
+    pub quick: bool,
+    /// Items in the large vault [default: 100000, or 10000 with --quick]
+    #[arg(long)]
+    pub items: Option<usize>,
+    /// Items in the small vault (the filter comparison)
+    #[arg(long, default_value_t = 1000)]
+    pub small_items: usize,
+    /// Requests of the memory soak [default: 200000, or 20000 with --quick]
+    #[arg(long)]
+    pub soak_requests: Option<u64>,
+    /// Seconds of each throughput measurement [default: 5, or 2 with --quick]
+    #[arg(long)]
+    pub duration: Option<f64>,
+    /// Concurrent connections of the load phases
+    #[arg(long, default_value_t = 64)]
+    pub connections: usize,
+    /// The latchkey release binary [default: ../latchkey next to this program]
+    #[arg(long)]
+    pub latchkey: Option<PathBuf>,
+    /// Keep the temporary directory (seed file, store) and print its path
+    #[arg(long)]
+    pub keep: bool,
+    /// Only the sync figures (no server process is started)
+    #[arg(long)]
+    pub sync_only: bool,
+    /// Internal: serve the bare axum baseline and print its port
+    #[arg(long, hide = true)]
+    pub bare_server: bool,
+    /// Internal: size of the bare server's constant body
+    #[arg(long, hide = true, default_value_t = 1024)]
+    pub bare_body_bytes: usize,
+}
+
+/// The settings of one run, resolved from the flags.
+pub struct Plan {
+    pub quick: bool,
+    pub items: usize,
+    pub small_items: usize,
+    pub soak_requests: u64,
+    pub duration: Duration,
+    pub warmup: Duration,
+    pub connections: usize,
+    pub change_rounds: usize,
+    pub cold_starts: usize,
+    pub filter_requests: usize,
+    /// Alternating bare/latchkey rounds of the throughput comparison.
+    pub rounds: usize,
+    pub latchkey: PathBuf,
+}
+
+impl Plan {
+    /// The flags with their `--quick` or full-run defaults filled in; fails when there is no
+    /// latchkey binary to start.
+    pub fn resolve(opts: &Opts) -> anyhow::Result<Plan> {
+        let latchkey = latchkey_binary(opts)?;
+        let quick = opts.quick;
+        Ok(Plan {
+            quick,
+            items: opts
+                .items
+                .unwrap_or(if quick { 10_000 } else { 100_000 })
+                .max(10),
+            small_items: opts.small_items.max(10),
+            soak_requests: opts
+                .soak_requests
+                .unwrap_or(if quick { 20_000 } else { 200_000 })
+                .max(100),
+            duration: Duration::from_secs_f64(
+                opts.duration
+                    .unwrap_or(if quick { 2.0 } else { 5.0 })
+                    .max(0.2),
+            ),
+            warmup: Duration::from_secs_f64(if quick { 0.5 } else { 1.0 }),
+            connections: opts.connections.max(1),
+            change_rounds: if quick { 1 } else { 3 },
+            cold_starts: if quick { 3 } else { 5 },
+            filter_requests: if quick { 300 } else { 2000 },
+            rounds: if quick { 2 } else { 4 },
+            latchkey,
+        })
+    }
+}
+
+/// `--latchkey`, or `latchkey` in the directory above this program (`target/release/examples/`
+/// sits next to `target/release/latchkey`).
+fn latchkey_binary(opts: &Opts) -> anyhow::Result<PathBuf> {
+    let latchkey = match &opts.latchkey {
+        Some(p) => p.clone(),
+        None => std::env::current_exe()?
+            .parent()
+            .and_then(Path::parent)
+            .map(|d| d.join("latchkey"))
+            .ok_or_else(|| anyhow!("cannot locate the latchkey binary; pass --latchkey"))?,
+    };
+    if !latchkey.is_file() {
+        bail!(
+            "no latchkey binary at {}; build it with `cargo build --release --bin latchkey` or pass --latchkey",
+            latchkey.display()
+        );
+    }
+    Ok(latchkey)
+}
