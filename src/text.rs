@@ -41,6 +41,23 @@ pub fn json_error_message(err: &serde_json::Error) -> String {
     out
 }
 
+/// `"value…"`: the form filter error messages use. Only quotes, backslashes and control
+/// characters are escaped, and the `…` of a cut stays inside the quotes; unlike [`quote`], other
+/// text (combining marks, format characters) is shown as written.
+pub fn quote_excerpt(input: &str, max_chars: usize) -> String {
+    let mut out = String::from("\"");
+    for c in clip(input, max_chars).chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,5 +69,12 @@ mod tests {
         assert_eq!(clip("abcdef", 3), "abc…");
         assert_eq!(clip("abc", 3), "abc");
         assert_eq!(clip("ééé", 2), "éé…");
+    }
+
+    #[test]
+    fn quote_excerpt_cuts_inside_the_quotes() {
+        assert_eq!(quote_excerpt("a\"b\\\n", 10), "\"a\\\"b\\\\\\n\"");
+        assert_eq!(quote_excerpt("abcdef", 3), "\"abc…\"");
+        assert_eq!(quote_excerpt("\u{1b}[31m", 10), "\"\\u{1b}[31m\"");
     }
 }
