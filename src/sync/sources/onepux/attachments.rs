@@ -1,0 +1,83 @@
+//! Documents and attachments: a `file` field or a DOCUMENT's `documentAttributes` becomes a
+//! [`SourceFile`] pointing at its `files/<documentId>__<fileName>` entry, whose bytes are read
+//! once the whole of `export.data` has been parsed.
+
+use std::io::{Read, Seek};
+
+use serde_json::{Map, Value};
+use zip::ZipArchive;
+
+use super::archive::{read_entry, Entries, MAX_ENTRY_BYTES};
+use super::item_body::ItemBuilder;
+use super::json::text;
+use super::snapshot::FileRead;
+use super::unique_ids::{source_id, unique_id};
+use crate::sync::source::{Snapshot, SourceError, SourceFile};
+
+/// The most file content (documents and attachments together) one import may hold in memory.
+const MAX_TOTAL_FILE_BYTES: u64 = 2 << 30;
+
+impl ItemBuilder<'_> {
+    /// Adds a file from `{fileName, documentId}`; returns its name.
+    pub(super) fn file(
+        &mut self,
+        document: &Map<String, Value>,
+        section: Option<&str>,
+    ) -> Result<String, String> {
+        let document_id = text(document, "documentId")?
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        let name = text(document, "fileName")?.unwrap_or_default();
+        if document_id.is_empty() {
+            return Err("documentId: missing".into());
+        }
+        let Some(entry) = self.entries.find(&document_id, &name) else {
+            return Err(format!(
+                "fileName: files/{document_id}__{name} is missing from the archive"
+            ));
+        };
+        let key = format!("{document_id}/{name}");
+        let preferred = source_id(&document_id, "1pux-file", &key);
+        let id = unique_id(&mut self.file_ids, "1pux-file", Some(preferred), &key);
+        self.files.push(SourceFile {
+            id,
+            name: if name.is_empty() {
+                document_id
+            } else {
+                name.clone()
+            },
+            section: section.map(str::to_string),
+            content: Vec::new(),
+        });
+        self.file_entries.push(entry);
+        Ok(name)
+    }
+}
+
+/// Fills in the content of every file listed in `reads`.
+pub(super) fn read_files<R: Read + Seek>(
+    archive: &mut ZipArchive<R>,
+    entries: &Entries,
+    reads: Vec<FileRead>,
+    snapshot: &mut Snapshot,
+    name: &str,
+) -> Result<(), SourceError> {
+    let mut total = 0u64;
+    for read in reads {
+        let entry_name = entries
+            .names
+            .get(&read.entry)
+            .map_or("a file", String::as_str);
+        let content = read_entry(archive, read.entry, MAX_ENTRY_BYTES, entry_name, name)?;
+        total += content.len() as u64;
+        if total > MAX_TOTAL_FILE_BYTES {
+            return Err(SourceError::Invalid(format!(
+                "{name}: the files in the export add up to more than {} MiB",
+                MAX_TOTAL_FILE_BYTES >> 20
+            )));
+        }
+        snapshot.vaults[read.vault].items[read.item].files[read.file].content = content;
+    }
+    Ok(())
+}
