@@ -11,6 +11,7 @@ mod encryption;
 mod files;
 mod filters;
 mod items;
+mod layout;
 mod openapi;
 mod paths;
 mod process;

@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::bail;
 
+use latchkey::app::{serve, state};
 use latchkey::auth::{VaultClaim, ACL_READ};
 use latchkey::credentials::Credentials;
 use latchkey::http::HttpConfig;
-use latchkey::app::{serve, state};
 use latchkey::store::Store;
 use latchkey::sync::{run_until_stopped, Engine};
 

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail};
 use serde_json::json;
 
-use latchkey::credentials::Credentials;
 use latchkey::app::open_store;
+use latchkey::credentials::Credentials;
 
 use super::Shared;
 use crate::loadgen::Client;

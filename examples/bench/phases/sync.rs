@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail, Context as _};
 use serde_json::json;
 
+use latchkey::app::open_store;
 use latchkey::credentials::Credentials;
 use latchkey::model::{build_item, BuildMode, ItemInput, Limits, VaultType};
-use latchkey::app::open_store;
 use latchkey::store::Store;
 use latchkey::sync::{seed_source, Engine};
 
