@@ -1,5 +1,5 @@
 //! Where item writes go: the local store, or — in a `connect` deployment — the upstream first
-//! (design §6). Handlers call one [`ItemWriter`] and never branch on the deployment.
+//! (docs/design.md §6). Handlers call one [`ItemWriter`] and never branch on the deployment.
 
 use std::sync::Arc;
 

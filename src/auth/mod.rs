@@ -1,4 +1,4 @@
-//! Access tokens: ES256 JWTs in Connect's claim layout (reference §6.1), signed with the key from
+//! Access tokens: ES256 JWTs in Connect's claim layout (docs/design.md §5), signed with the key from
 //! the credentials file. Verified tokens are cached so the hot path pays for ECDSA once per token;
 //! revocation is re-checked against the database at most every [`REVOCATION_RECHECK`].
 

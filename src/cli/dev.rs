@@ -1,5 +1,5 @@
 //! `latchkey dev`: api and sync in one process on a throwaway (or given) store, a seed file or
-//! a demo vault, a known token, and the two `export` lines (design §7).
+//! a demo vault, a known token, and the two `export` lines (docs/design.md §7).
 
 use std::io::Write as _;
 use std::net::SocketAddr;

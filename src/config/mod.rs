@@ -1,4 +1,4 @@
-//! The typed configuration (design §2): every setting read once, from flags and the environment
+//! The typed configuration (docs/design.md §2): every setting read once, from flags and the environment
 //! (`args.rs`), into the [`Config`] that the composition root builds the service from.
 
 pub mod args;
@@ -14,7 +14,7 @@ pub use source::{SourceKind, SourceSpec};
 
 use args::{CredentialArgs, DevArgs, HttpArgs, ServeArgs, StoreArgs};
 
-/// Which processes' parts to run (design §1).
+/// Which processes' parts to run (docs/design.md §1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
     /// `latchkey serve`: the API and the sync worker in one process.
@@ -23,7 +23,7 @@ pub enum Role {
     Api,
     /// `latchkey sync`: Connect's `connect-sync` container (health routes only).
     Sync,
-    /// `latchkey dev`: API and worker, a known token, developer defaults (design §7).
+    /// `latchkey dev`: API and worker, a known token, developer defaults (docs/design.md §7).
     Dev,
 }
 

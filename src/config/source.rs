@@ -1,4 +1,4 @@
-//! The sync source a credentials file names (design §6), typed: `none`, `seed`, `1pux` or
+//! The sync source a credentials file names (docs/design.md §6), typed: `none`, `seed`, `1pux` or
 //! `connect`. The credentials file keeps it as JSON (`{"kind": "seed", "path": …}`); this is the
 //! one place that reads and writes that form.
 

@@ -1,4 +1,4 @@
-//! Records to wire JSON (reference §4).
+//! Records to the wire JSON of Connect's API (the shapes `openapi.yaml` documents).
 
 use crate::model::{
     FieldJson, FieldType, FileJson, IdRef, ItemJson, SectionJson, SectionRef, UrlJson, VaultJson,

@@ -1,4 +1,4 @@
-//! Reconciling the store with a source (design §6): idempotent (version + 1 only on a real change),
+//! Reconciling the store with a source (docs/design.md §6): idempotent (version + 1 only on a real change),
 //! deletions propagate, items created through the API are never touched, and every batch is one
 //! transaction so that a kill at any point leaves a consistent store that the next run completes.
 

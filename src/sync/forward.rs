@@ -1,5 +1,5 @@
 //! Writes in a `connect` deployment: sent to the upstream first, stored locally only once it
-//! accepted them (design §6). Nothing is stored when the upstream is down or refuses.
+//! accepted them (docs/design.md §6). Nothing is stored when the upstream is down or refuses.
 
 use std::collections::HashMap;
 use std::sync::Arc;

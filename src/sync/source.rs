@@ -1,4 +1,4 @@
-//! What a sync source delivers, and the trait every source implements (design §6).
+//! What a sync source delivers, and the trait every source implements (docs/design.md §6).
 //!
 //! File sources (seed, 1pux) parse their whole file into a [`Snapshot`]; remote sources (connect)
 //! list vaults and item revisions first and fetch only the items whose revision changed.
@@ -6,6 +6,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
+#[cfg(doc)]
+use crate::config::SourceKind;
 use crate::model::{Category, ItemData, VaultType};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -78,7 +80,8 @@ pub struct SnapshotVault {
 
 /// A source of vaults and items for the sync worker.
 pub trait Source: Send + Sync {
-    /// `seed`, `1pux`, `connect` or `none`.
+    /// The label of this source in `/health`, metrics and logs: a [`SourceKind`]'s name for the
+    /// sources a credentials file can name.
     fn kind(&self) -> &'static str;
 
     /// Where it reads from, for logs and `/health`; never contains a secret.

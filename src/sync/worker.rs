@@ -9,7 +9,7 @@ use super::engine::{run_until_stopped, Engine};
 use super::source::Source;
 use super::sources::connect::ConnectSource;
 use super::sources::file::FileSource;
-use crate::config::SourceSpec;
+use crate::config::{SourceKind, SourceSpec};
 use crate::crypto::KeyRing;
 use crate::store::Store;
 
@@ -19,7 +19,7 @@ pub fn build_source(spec: &SourceSpec, keys: &KeyRing) -> anyhow::Result<Option<
         SourceSpec::None => None,
         SourceSpec::Seed { path } => Some(Arc::new(seed_source(path.clone(), keys))),
         SourceSpec::OnePux { path } => Some(Arc::new(FileSource::new(
-            "1pux",
+            SourceKind::OnePux,
             path.clone(),
             super::sources::onepux::parse_file,
         ))),
@@ -31,7 +31,7 @@ pub fn build_source(spec: &SourceSpec, keys: &KeyRing) -> anyhow::Result<Option<
 /// same across re-syncs and restarts.
 pub fn seed_source(path: PathBuf, keys: &KeyRing) -> FileSource {
     let generation_key = keys.blind_index("seed-generation-key", "");
-    FileSource::new("seed", path, move |p| {
+    FileSource::new(SourceKind::Seed, path, move |p| {
         super::sources::seed::parse_file(p, &generation_key)
     })
 }
@@ -47,7 +47,7 @@ pub async fn run_worker(
 ) -> anyhow::Result<()> {
     match source {
         None => {
-            store.record_sync_attempt("none").await?;
+            store.record_sync_attempt(SourceKind::None.as_str()).await?;
             store.record_sync_result(Ok(store.counts().await?)).await?;
             shutdown.await;
         }

@@ -85,7 +85,11 @@ fn layers_below_http_never_name_it() {
             }
         }
     }
-    assert!(offences.is_empty(), "upward imports:\n{}", offences.join("\n"));
+    assert!(
+        offences.is_empty(),
+        "upward imports:\n{}",
+        offences.join("\n")
+    );
 }
 
 #[test]
@@ -139,7 +143,9 @@ fn function_name(line: &str) -> Option<String> {
         "unsafe ",
     ]
     .iter()
-    .fold(code, |rest, prefix| rest.strip_prefix(prefix).unwrap_or(rest));
+    .fold(code, |rest, prefix| {
+        rest.strip_prefix(prefix).unwrap_or(rest)
+    });
     let rest = rest.strip_prefix("async ").unwrap_or(rest);
     let name = rest.strip_prefix("fn ")?;
     Some(
@@ -167,8 +173,8 @@ fn body_length(lines: &[&str]) -> Option<usize> {
                 '\'' if !in_string => {
                     // A char literal such as '{' or '"': skip it; a lifetime has no closing quote.
                     let lookahead: String = chars.clone().take(3).collect();
-                    if lookahead.starts_with('\\') {
-                        if let Some(close) = lookahead[1..].find('\'') {
+                    if let Some(escaped) = lookahead.strip_prefix('\\') {
+                        if let Some(close) = escaped.find('\'') {
                             for _ in 0..close + 2 {
                                 chars.next();
                             }

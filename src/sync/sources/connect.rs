@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
+use crate::config::SourceKind;
 use crate::model::{
     Category, FieldType, ItemBodyData, ItemData, ItemJson, ItemSummaryData, Purpose, StoredField,
     StoredSection, StoredUrl, VaultJson, VaultType,
@@ -284,7 +285,7 @@ pub fn source_item(item: ItemJson, files: Vec<SourceFile>) -> SourceItem {
 
 impl Source for ConnectSource {
     fn kind(&self) -> &'static str {
-        "connect"
+        SourceKind::Connect.as_str()
     }
 
     fn describe(&self) -> String {

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::config::SourceKind;
 use crate::sync::source::{
     BoxFuture, Snapshot, Source, SourceError, SourceItem, SourceItemMeta, SourceVault,
 };
@@ -16,7 +17,7 @@ type Loader = dyn Fn(&Path) -> Result<Snapshot, SourceError> + Send + Sync;
 const WATCH_POLL: Duration = Duration::from_millis(200);
 
 pub struct FileSource {
-    kind: &'static str,
+    kind: SourceKind,
     path: PathBuf,
     loader: Arc<Loader>,
     loaded: Mutex<Option<(Fingerprint, Arc<Indexed>)>>,
@@ -58,7 +59,7 @@ fn fingerprint(path: &Path) -> Option<Fingerprint> {
 
 impl FileSource {
     pub fn new(
-        kind: &'static str,
+        kind: SourceKind,
         path: PathBuf,
         loader: impl Fn(&Path) -> Result<Snapshot, SourceError> + Send + Sync + 'static,
     ) -> Self {
@@ -93,11 +94,11 @@ impl FileSource {
 
 impl Source for FileSource {
     fn kind(&self) -> &'static str {
-        self.kind
+        self.kind.as_str()
     }
 
     fn describe(&self) -> String {
-        format!("{} file {}", self.kind, self.path.display())
+        format!("{} file {}", self.kind.as_str(), self.path.display())
     }
 
     fn refresh(&self) -> BoxFuture<'_, Result<(), SourceError>> {

@@ -1,4 +1,4 @@
-//! The sources the sync worker reads (design §6): file sources parse a whole file into a
+//! The sources the sync worker reads (docs/design.md §6): file sources parse a whole file into a
 //! snapshot; the `connect` source asks another Connect-compatible server.
 
 pub mod connect;

@@ -36,7 +36,7 @@ pub(super) enum Place<'a, 'n> {
     Section(&'a SectionSpec<'n>),
 }
 
-/// The built-in field of a purpose: its fixed id and default type (reference §4.3).
+/// The built-in field of a purpose: its fixed id and default type, as Connect gives them.
 fn built_in(purpose: Purpose) -> Option<(&'static str, FieldType)> {
     match purpose {
         Purpose::Username => Some(("username", FieldType::String)),

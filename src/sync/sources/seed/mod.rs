@@ -1,5 +1,5 @@
 //! The `seed` source format: a YAML or JSON file of vaults and items, the dev/test replacement for
-//! hand-written mock Connect servers (design §6). Users read `docs/seed-format.md`; editors read
+//! hand-written mock Connect servers (docs/design.md §6). Users read `docs/seed-format.md`; editors read
 //! `seed.schema.json`; this module turns a file into a [`Snapshot`].
 //!
 //! What the code guarantees:
