@@ -3,11 +3,12 @@
 
 use std::collections::HashSet;
 
+use super::fields::{generator, totp, values};
 use super::{
     Category, FieldInput, FieldType, ItemBodyData, ItemData, ItemInput, ItemSummaryData, Purpose,
     StoredField, StoredSection, StoredUrl,
 };
-use crate::{field_values, generator, ids, totp};
+use crate::ids;
 
 /// Bounds on what one item may hold, so that a hostile body cannot make the store grow without end.
 #[derive(Debug, Clone, Copy)]
@@ -313,10 +314,10 @@ fn build_field(
                 })?;
             }
             FieldType::Date => {
-                value = Some(field_values::normalize_date(v).map_err(|e| e.to_string())?);
+                value = Some(values::normalize_date(v).map_err(|e| e.to_string())?);
             }
             FieldType::MonthYear => {
-                value = Some(field_values::normalize_month_year(v).map_err(|e| e.to_string())?);
+                value = Some(values::normalize_month_year(v).map_err(|e| e.to_string())?);
             }
             _ => {}
         }

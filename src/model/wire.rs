@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::generator::Recipe;
+use super::fields::generator::Recipe;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct IdRef {

@@ -57,7 +57,7 @@ use serde_json::{Map, Value};
 use zip::ZipArchive;
 
 use crate::sync::source::{Snapshot, SnapshotVault, SourceError, SourceFile, SourceItem, SourceVault};
-use crate::field_values;
+use crate::model::fields::values as field_values;
 use crate::ids;
 use crate::model::{
     Category, FieldType, ItemBodyData, ItemData, ItemSummaryData, Purpose, StoredField,

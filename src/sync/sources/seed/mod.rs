@@ -14,7 +14,7 @@
 //!   their real category.
 //! * `generate: true` is deterministic: the value is drawn from an HMAC-SHA256 stream keyed by the
 //!   caller's generation key over (vault id, item id, field id, length, alphabet), with the
-//!   alphabets and rules of [`crate::generator`] and unbiased rejection sampling. Re-parsing an
+//!   alphabets and rules of [`generator`] and unbiased rejection sampling. Re-parsing an
 //!   unchanged file gives the same values, so a re-sync changes nothing; a different key (another
 //!   credentials file) gives different values, so a committed seed does not reveal them.
 //! * Errors are [`SourceError::Invalid`] messages that name the file, vault, item and field. They
@@ -29,7 +29,10 @@ use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::generator::{self, Recipe};
+use crate::ids;
+use crate::model::fields::generator::{self, Recipe};
+use crate::model::fields::totp;
+use crate::model::fields::values as field_values;
 use crate::model::{
     build_item, BuildMode, Category, FieldInput, FieldType, IdRefInput, ItemInput, Limits, Purpose,
     SectionInput, UrlInput, VaultType,
@@ -37,7 +40,6 @@ use crate::model::{
 use crate::sync::source::{
     Snapshot, SnapshotVault, SourceError, SourceFile, SourceItem, SourceVault,
 };
-use crate::{field_values, ids, totp};
 
 /// The syntax of a seed file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
