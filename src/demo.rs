@@ -13,19 +13,9 @@ fn input(value: serde_json::Value) -> anyhow::Result<ItemInput> {
     Ok(serde_json::from_value(value)?)
 }
 
-/// Creates the demo vault and its items. Ids are derived from names, so they are the same on
-/// every machine and every run (handy in tests and docs).
-pub async fn seed(store: &Store, editor: &str) -> anyhow::Result<VaultRecord> {
-    let vault_id = ids::derived_id("demo-vault", DEMO_VAULT);
-    let vault = store
-        .create_vault(
-            Some(&vault_id),
-            DEMO_VAULT,
-            "Sample data served by latchkey dev",
-            VaultType::UserCreated,
-        )
-        .await?;
-    let items = [
+/// The demo items the API itself could create: (title, create body).
+fn items() -> [(&'static str, serde_json::Value); 4] {
+    [
         (
             "Example Login",
             json!({"category": "LOGIN", "title": "Example Login", "tags": ["demo", "web"],
@@ -64,8 +54,22 @@ pub async fn seed(store: &Store, editor: &str) -> anyhow::Result<VaultRecord> {
                 {"purpose": "PASSWORD", "generate": true,
                  "recipe": {"length": 16, "characterSets": ["LETTERS", "DIGITS"]}}]}),
         ),
-    ];
-    for (title, body) in items {
+    ]
+}
+
+/// Creates the demo vault and its items. Ids are derived from names, so they are the same on
+/// every machine and every run (handy in tests and docs).
+pub async fn seed(store: &Store, editor: &str) -> anyhow::Result<VaultRecord> {
+    let vault_id = ids::derived_id("demo-vault", DEMO_VAULT);
+    let vault = store
+        .create_vault(
+            Some(&vault_id),
+            DEMO_VAULT,
+            "Sample data served by latchkey dev",
+            VaultType::UserCreated,
+        )
+        .await?;
+    for (title, body) in items() {
         let (category, data) = build_item(input(body)?, &BuildMode::Create, &Limits::default())
             .map_err(|e| anyhow::anyhow!("demo item {title}: {e}"))?;
         store
@@ -80,7 +84,15 @@ pub async fn seed(store: &Store, editor: &str) -> anyhow::Result<VaultRecord> {
             .await?;
     }
 
-    // A document item with its file: the API cannot create these, a source (here the demo) can.
+    create_document(store, &vault.id, editor).await?;
+    store
+        .get_vault(&vault.id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("demo vault vanished"))
+}
+
+/// A document item with its file: the API cannot create these, a source (here the demo) can.
+async fn create_document(store: &Store, vault_id: &str, editor: &str) -> anyhow::Result<()> {
     let content = b"Hello from latchkey.\n".to_vec();
     let (_, mut data) = build_item(
         input(json!({"category": "SECURE_NOTE", "title": "Welcome Document", "tags": ["demo"]}))?,
@@ -97,7 +109,7 @@ pub async fn seed(store: &Store, editor: &str) -> anyhow::Result<VaultRecord> {
     });
     store
         .create_item(
-            &vault.id,
+            vault_id,
             &ids::derived_id("demo-item", "Welcome Document"),
             Category::Document,
             &data,
@@ -108,8 +120,5 @@ pub async fn seed(store: &Store, editor: &str) -> anyhow::Result<VaultRecord> {
             }],
         )
         .await?;
-    store
-        .get_vault(&vault.id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("demo vault vanished"))
+    Ok(())
 }

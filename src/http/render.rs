@@ -1,11 +1,11 @@
 //! Records to the wire JSON of Connect's API (the shapes `openapi.yaml` documents).
 
+use crate::model::fields::totp::Totp;
 use crate::model::{
     FieldJson, FieldType, FileJson, IdRef, ItemJson, SectionJson, SectionRef, UrlJson, VaultJson,
 };
 use crate::store::{ItemRecord, VaultRecord};
 use crate::timefmt::rfc3339;
-use crate::totp::Totp;
 
 pub fn vault(v: &VaultRecord) -> VaultJson {
     VaultJson {

@@ -37,7 +37,7 @@ macro_rules! string_enum {
 }
 
 string_enum!(
-    /// Item categories (reference §4.6).
+    /// Item categories, as Connect names them.
     Category {
         Login => "LOGIN",
         Password => "PASSWORD",
@@ -73,7 +73,7 @@ impl Category {
 
 string_enum!(
     /// Field types. The first eight are what clients create; the rest are what Connect returns for
-    /// items made in the 1Password apps (reference §4.7). `OTP`, not the spec's `TOTP`.
+    /// items made in the 1Password apps. `OTP`, not the `TOTP` of 1Password's published spec.
     FieldType {
         String => "STRING",
         Email => "EMAIL",

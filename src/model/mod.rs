@@ -3,6 +3,7 @@
 
 mod build;
 mod enums;
+pub mod fields;
 mod patch;
 mod wire;
 

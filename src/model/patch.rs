@@ -1,6 +1,6 @@
 //! PATCH: Connect's subset of RFC 6902. Operations apply to the item in its JSON form; the result is
 //! then validated exactly like a PUT body. Fields are addressed by id, not by array index, and
-//! `add /fields` appends (reference §3.11).
+//! `add /fields` appends, as Connect does.
 
 use serde_json::{json, Map, Value};
 
@@ -85,25 +85,9 @@ fn unescape(token: &str) -> String {
 
 fn apply_one(doc: &mut Value, patch: &PatchOp) -> Result<(), String> {
     let op = parse_op(&patch.op)?;
-    let value = || -> Result<Value, String> {
-        patch
-            .value
-            .clone()
-            .ok_or_else(|| format!("\"{}\" needs a value", patch.op))
-    };
     let path = patch.path.as_str();
     if path.is_empty() || path == "/" {
-        return match op {
-            Op::Replace | Op::Add => {
-                let new = value()?;
-                if !new.is_object() {
-                    return Err("the value for \"/\" must be an item object".into());
-                }
-                *doc = new;
-                Ok(())
-            }
-            Op::Remove => Err("the whole item cannot be removed with PATCH; use DELETE".into()),
-        };
+        return replace_whole(doc, op, patch);
     }
     let Some(rest) = path.strip_prefix('/') else {
         return Err(format!(
@@ -120,128 +104,200 @@ fn apply_one(doc: &mut Value, patch: &PatchOp) -> Result<(), String> {
                 "title" | "favorite" | "tags" | "urls" | "sections" | "fields" | "category"
             ) =>
         {
-            let is_list = matches!(attr.as_str(), "tags" | "urls" | "sections" | "fields");
-            match op {
-                Op::Remove => {
-                    let empty = match attr.as_str() {
-                        "title" => json!(""),
-                        "favorite" => json!(false),
-                        "category" => return Err("the category cannot be removed".into()),
-                        _ => json!([]),
-                    };
-                    obj.insert(attr.clone(), empty);
-                }
-                Op::Add if is_list && !value()?.is_array() => {
-                    // Connect's `add /fields` appends one element rather than replacing the array.
-                    let list = list_mut(obj, attr)?;
-                    list.push(value()?);
-                }
-                _ => {
-                    obj.insert(attr.clone(), value()?);
-                }
-            }
-            Ok(())
+            patch_attribute(obj, op, patch, attr)
         }
         [list_name, index] if matches!(list_name.as_str(), "tags" | "urls") => {
-            let list = list_mut(obj, list_name)?;
-            let len = list.len();
-            let position = if index == "-" && op == Op::Add {
-                len
-            } else {
-                index.parse::<usize>().map_err(|_| {
-                    format!(
-                        "\"{}\" is not an index of /{list_name}",
-                        crate::text::clip(index, 64)
-                    )
-                })?
-            };
-            match op {
-                Op::Add if position <= len => list.insert(position, value()?),
-                Op::Replace if position < len => list[position] = value()?,
-                Op::Remove if position < len => {
-                    list.remove(position);
-                }
-                _ => {
-                    return Err(format!(
-                        "index {position} is out of range for /{list_name} (length {len})"
-                    ))
-                }
-            }
-            Ok(())
+            patch_list_entry(obj, op, patch, list_name, index)
         }
         [list_name, id, attrs @ ..]
             if matches!(list_name.as_str(), "fields" | "sections") && attrs.len() <= 1 =>
         {
-            let list = list_mut(obj, list_name)?;
-            let position = list
-                .iter()
-                .position(|f| f.get("id").and_then(Value::as_str) == Some(id.as_str()));
-            let noun = if list_name == "fields" {
-                "field"
-            } else {
-                "section"
-            };
-            match (attrs.first(), op, position) {
-                (None, Op::Remove, Some(p)) => {
-                    list.remove(p);
-                }
-                (None, Op::Replace | Op::Add, Some(p)) => {
-                    let mut new = value()?;
-                    let o = new
-                        .as_object_mut()
-                        .ok_or_else(|| format!("the value for a {noun} must be an object"))?;
-                    o.insert("id".into(), json!(id));
-                    list[p] = new;
-                }
-                (None, Op::Add, None) => {
-                    let mut new = value()?;
-                    let o = new
-                        .as_object_mut()
-                        .ok_or_else(|| format!("the value for a {noun} must be an object"))?;
-                    o.insert("id".into(), json!(id));
-                    list.push(new);
-                }
-                (Some(attr), _, Some(p)) => {
-                    let attr = attr.as_str();
-                    if !matches!(
-                        attr,
-                        "label" | "value" | "type" | "purpose" | "section" | "generate" | "recipe"
-                    ) {
-                        return Err(format!(
-                            "\"{}\" is not an attribute of a {noun} that PATCH can change",
-                            crate::text::clip(attr, 64)
-                        ));
-                    }
-                    let target = list[p]
-                        .as_object_mut()
-                        .ok_or_else(|| format!("the {noun} is not an object"))?;
-                    match op {
-                        Op::Remove => {
-                            target.remove(attr);
-                        }
-                        Op::Add | Op::Replace => {
-                            target.insert(attr.to_string(), value()?);
-                            if attr == "generate" || attr == "recipe" {
-                                // Generating needs an empty value to take effect.
-                                target.remove("value");
-                            }
-                        }
-                    }
-                }
-                _ => {
-                    return Err(format!(
-                        "the item doesn't have a {noun} with id \"{}\"",
-                        crate::text::clip(id, 64)
-                    ))
-                }
-            }
-            Ok(())
+            patch_element(
+                obj,
+                op,
+                patch,
+                list_name,
+                id,
+                attrs.first().map(String::as_str),
+            )
         }
         _ => Err(format!(
             "unsupported path \"{}\"",
             crate::text::clip(path, 64)
         )),
     }
+}
+
+/// The value an operation carries; only `remove` may go without.
+fn value_of(patch: &PatchOp) -> Result<Value, String> {
+    patch
+        .value
+        .clone()
+        .ok_or_else(|| format!("\"{}\" needs a value", patch.op))
+}
+
+/// Path `""` or `"/"`: the whole item.
+fn replace_whole(doc: &mut Value, op: Op, patch: &PatchOp) -> Result<(), String> {
+    match op {
+        Op::Replace | Op::Add => {
+            let new = value_of(patch)?;
+            if !new.is_object() {
+                return Err("the value for \"/\" must be an item object".into());
+            }
+            *doc = new;
+            Ok(())
+        }
+        Op::Remove => Err("the whole item cannot be removed with PATCH; use DELETE".into()),
+    }
+}
+
+/// Path `/title`, `/tags`, `/fields`, ...: one top-level attribute.
+fn patch_attribute(
+    obj: &mut Map<String, Value>,
+    op: Op,
+    patch: &PatchOp,
+    attr: &str,
+) -> Result<(), String> {
+    let is_list = matches!(attr, "tags" | "urls" | "sections" | "fields");
+    match op {
+        Op::Remove => {
+            let empty = match attr {
+                "title" => json!(""),
+                "favorite" => json!(false),
+                "category" => return Err("the category cannot be removed".into()),
+                _ => json!([]),
+            };
+            obj.insert(attr.to_string(), empty);
+        }
+        Op::Add if is_list && !value_of(patch)?.is_array() => {
+            // Connect's `add /fields` appends one element rather than replacing the array.
+            let list = list_mut(obj, attr)?;
+            list.push(value_of(patch)?);
+        }
+        _ => {
+            obj.insert(attr.to_string(), value_of(patch)?);
+        }
+    }
+    Ok(())
+}
+
+/// Path `/tags/<index>` or `/urls/<index>` (`-` appends).
+fn patch_list_entry(
+    obj: &mut Map<String, Value>,
+    op: Op,
+    patch: &PatchOp,
+    list_name: &str,
+    index: &str,
+) -> Result<(), String> {
+    let list = list_mut(obj, list_name)?;
+    let len = list.len();
+    let position = if index == "-" && op == Op::Add {
+        len
+    } else {
+        index.parse::<usize>().map_err(|_| {
+            format!(
+                "\"{}\" is not an index of /{list_name}",
+                crate::text::clip(index, 64)
+            )
+        })?
+    };
+    match op {
+        Op::Add if position <= len => list.insert(position, value_of(patch)?),
+        Op::Replace if position < len => list[position] = value_of(patch)?,
+        Op::Remove if position < len => {
+            list.remove(position);
+        }
+        _ => {
+            return Err(format!(
+                "index {position} is out of range for /{list_name} (length {len})"
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// Path `/fields/<id>` or `/sections/<id>`, optionally followed by one attribute of it.
+fn patch_element(
+    obj: &mut Map<String, Value>,
+    op: Op,
+    patch: &PatchOp,
+    list_name: &str,
+    id: &str,
+    attr: Option<&str>,
+) -> Result<(), String> {
+    let list = list_mut(obj, list_name)?;
+    let position = list
+        .iter()
+        .position(|f| f.get("id").and_then(Value::as_str) == Some(id));
+    let noun = if list_name == "fields" {
+        "field"
+    } else {
+        "section"
+    };
+    match (attr, op, position) {
+        (None, Op::Remove, Some(p)) => {
+            list.remove(p);
+        }
+        (None, Op::Replace | Op::Add, Some(p)) => {
+            list[p] = element_with_id(patch, id, noun)?;
+        }
+        (None, Op::Add, None) => {
+            list.push(element_with_id(patch, id, noun)?);
+        }
+        (Some(attr), _, Some(p)) => patch_element_attribute(&mut list[p], op, patch, attr, noun)?,
+        _ => {
+            return Err(format!(
+                "the item doesn't have a {noun} with id \"{}\"",
+                crate::text::clip(id, 64)
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// The operation's value as a whole field or section, carrying the id from the path.
+fn element_with_id(patch: &PatchOp, id: &str, noun: &str) -> Result<Value, String> {
+    let mut new = value_of(patch)?;
+    let o = new
+        .as_object_mut()
+        .ok_or_else(|| format!("the value for a {noun} must be an object"))?;
+    o.insert("id".into(), json!(id));
+    Ok(new)
+}
+
+/// Path `/fields/<id>/<attr>`: one attribute of a field or section.
+fn patch_element_attribute(
+    element: &mut Value,
+    op: Op,
+    patch: &PatchOp,
+    attr: &str,
+    noun: &str,
+) -> Result<(), String> {
+    if !matches!(
+        attr,
+        "label" | "value" | "type" | "purpose" | "section" | "generate" | "recipe"
+    ) {
+        return Err(format!(
+            "\"{}\" is not an attribute of a {noun} that PATCH can change",
+            crate::text::clip(attr, 64)
+        ));
+    }
+    let target = element
+        .as_object_mut()
+        .ok_or_else(|| format!("the {noun} is not an object"))?;
+    match op {
+        Op::Remove => {
+            target.remove(attr);
+        }
+        Op::Add | Op::Replace => {
+            target.insert(attr.to_string(), value_of(patch)?);
+            if attr == "generate" || attr == "recipe" {
+                // Generating needs an empty value to take effect.
+                target.remove("value");
+            }
+        }
+    }
+    Ok(())
 }
 
 fn list_mut<'a>(obj: &'a mut Map<String, Value>, name: &str) -> Result<&'a mut Vec<Value>, String> {

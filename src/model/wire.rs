@@ -1,9 +1,10 @@
-//! JSON shapes on the wire. Output types follow reference §4 exactly; input types are lenient in the
-//! ways real clients need (§1.6): unknown keys ignored, `null` for anything optional, `""` as absent.
+//! JSON shapes on the wire. Output types follow Connect's responses exactly (`openapi.yaml`); input
+//! types are lenient in the ways real clients need: unknown keys ignored, `null` for anything
+//! optional, `""` as absent.
 
 use serde::{Deserialize, Serialize};
 
-use crate::generator::Recipe;
+use super::fields::generator::Recipe;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct IdRef {

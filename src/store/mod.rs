@@ -1,9 +1,10 @@
 //! The encrypted SQLite store. Handlers and the sync worker see plaintext records; everything that
-//! reaches SQLite is sealed or blind-indexed here (design §4).
+//! reaches SQLite is sealed or blind-indexed here (docs/design.md §4).
 
 mod activity;
 mod items;
 mod sync;
+mod sync_state;
 mod tokens;
 mod vaults;
 
@@ -19,7 +20,8 @@ use crate::crypto::{CryptoError, KeyRing};
 
 pub use activity::{ActivityRecord, ActivityRow};
 pub use items::{ItemLookup, ItemRecord, NewFile};
-pub use sync::{BatchResult, KnownItem, SourceWrite, SyncState, VaultChange};
+pub use sync::{BatchResult, KnownItem, SourceWrite, VaultChange};
+pub use sync_state::SyncState;
 pub use tokens::TokenRecord;
 pub use vaults::VaultRecord;
 

@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
-use sqlx::Row;
+use sqlx::{Row, Sqlite, Transaction};
 
+use super::vaults::VaultSecret;
 use super::{decode_json, Store, StoreError, StoreResult};
 use crate::crypto::{row_aad, DataKey};
 use crate::model::{Category, ItemData, VaultType};
@@ -35,26 +35,6 @@ pub struct BatchResult {
     pub added: usize,
     pub updated: usize,
     pub removed: usize,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SyncState {
-    pub source_kind: String,
-    pub last_attempt: Option<i64>,
-    pub last_success: Option<i64>,
-    pub last_error: Option<String>,
-    pub error_at: Option<i64>,
-    pub vaults: i64,
-    pub items: i64,
-    pub runs: i64,
-    pub failures: i64,
-}
-
-#[derive(Serialize, Deserialize)]
-struct VaultSecret {
-    name: String,
-    #[serde(default)]
-    description: String,
 }
 
 /// How a source vault compares with the store.
@@ -112,11 +92,7 @@ impl Store {
         {
             return Ok(VaultChange::Unchanged);
         }
-        let secret = serde_json::to_vec(&VaultSecret {
-            name: name.to_string(),
-            description: description.to_string(),
-        })
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let secret = VaultSecret::encode(name, description)?;
         let mut tx = self.write_tx().await?;
         sqlx::query(
             "UPDATE vaults SET sealed = ?, name_index = ?, vault_type = ?, \
@@ -208,86 +184,19 @@ impl Store {
             .ok_or_else(|| {
                 StoreError::Conflict(format!("vault {vault_id} vanished during sync"))
             })?;
-        let key = self.vault_key(vault_id, &wrapped)?;
-        let now = timefmt::now();
+        let batch = Batch {
+            vault_id,
+            key: self.vault_key(vault_id, &wrapped)?,
+            editor,
+            now: timefmt::now(),
+        };
         let mut result = BatchResult::default();
         let mut tx = self.write_tx().await?;
         for write in writes {
-            let existing: Option<(Option<Vec<u8>>, String)> = sqlx::query_as(
-                "SELECT source_digest, origin FROM items WHERE vault_id = ? AND id = ?",
-            )
-            .bind(vault_id)
-            .bind(write.id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            match existing {
-                Some((_, origin)) if origin != "source" => continue,
-                Some((Some(digest), _)) if digest == write.digest => {
-                    sqlx::query(
-                        "UPDATE items SET source_revision = ? WHERE vault_id = ? AND id = ?",
-                    )
-                    .bind(write.revision)
-                    .bind(vault_id)
-                    .bind(write.id)
-                    .execute(&mut *tx)
-                    .await?;
-                    continue;
-                }
-                _ => {}
-            }
-            let (summary, body) = self.seal_item(&key, vault_id, write.id, write.data)?;
-            let title_index = self.title_index(vault_id, &write.data.summary.title);
-            if existing.is_some() {
-                sqlx::query(
-                    "UPDATE items SET category = ?, state = ?, version = version + 1, title_index = ?, \
-                     summary = ?, body = ?, updated_at = ?, last_edited_by = ?, source_digest = ?, \
-                     source_revision = ? WHERE vault_id = ? AND id = ?",
-                )
-                .bind(write.category.as_str())
-                .bind(write.state)
-                .bind(&title_index)
-                .bind(&summary)
-                .bind(&body)
-                .bind(now)
-                .bind(editor)
-                .bind(&write.digest)
-                .bind(write.revision)
-                .bind(vault_id)
-                .bind(write.id)
-                .execute(&mut *tx)
-                .await?;
-                result.updated += 1;
-            } else {
-                sqlx::query(
-                    "INSERT INTO items (vault_id, id, category, version, state, title_index, summary, body, \
-                     created_at, updated_at, last_edited_by, origin, source_digest, source_revision) \
-                     VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, 'source', ?, ?)",
-                )
-                .bind(vault_id)
-                .bind(write.id)
-                .bind(write.category.as_str())
-                .bind(write.state)
-                .bind(&title_index)
-                .bind(&summary)
-                .bind(&body)
-                .bind(now)
-                .bind(now)
-                .bind(editor)
-                .bind(&write.digest)
-                .bind(write.revision)
-                .execute(&mut *tx)
-                .await?;
-                result.added += 1;
-            }
-            self.write_tags(&mut tx, vault_id, write.id, &write.data.summary.tags)
-                .await?;
-            sqlx::query("DELETE FROM files WHERE vault_id = ? AND item_id = ?")
-                .bind(vault_id)
-                .bind(write.id)
-                .execute(&mut *tx)
-                .await?;
-            for (file_id, content) in write.files {
-                insert_file(&mut tx, &key, vault_id, write.id, file_id, content).await?;
+            match self.apply_source_write(&mut tx, &batch, write).await? {
+                WriteOutcome::Kept => {}
+                WriteOutcome::Added => result.added += 1,
+                WriteOutcome::Updated => result.updated += 1,
             }
         }
         for id in removals {
@@ -306,7 +215,7 @@ impl Store {
                 "UPDATE vaults SET content_version = content_version + 1, updated_at = ?, \
                  item_count = (SELECT COUNT(*) FROM items WHERE vault_id = ?) WHERE id = ?",
             )
-            .bind(now)
+            .bind(batch.now)
             .bind(vault_id)
             .bind(vault_id)
             .execute(&mut *tx)
@@ -316,76 +225,139 @@ impl Store {
         Ok(result)
     }
 
-    pub async fn sync_state(&self) -> StoreResult<Option<SyncState>> {
-        let row = sqlx::query(
-            "SELECT source_kind, last_attempt, last_success, last_error, error_at, vaults, items, runs, failures \
-             FROM sync_state WHERE id = 1",
-        )
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(SyncState {
-                source_kind: r.try_get("source_kind")?,
-                last_attempt: r.try_get("last_attempt")?,
-                last_success: r.try_get("last_success")?,
-                last_error: r.try_get("last_error")?,
-                error_at: r.try_get("error_at")?,
-                vaults: r.try_get("vaults")?,
-                items: r.try_get("items")?,
-                runs: r.try_get("runs")?,
-                failures: r.try_get("failures")?,
-            })
-        })
-        .transpose()
-    }
-
-    /// Records the start of a run.
-    pub async fn record_sync_attempt(&self, source_kind: &str) -> StoreResult<()> {
-        let mut tx = self.write_tx().await?;
-        sqlx::query(
-            "INSERT INTO sync_state (id, source_kind, last_attempt) VALUES (1, ?, ?) \
-             ON CONFLICT (id) DO UPDATE SET source_kind = excluded.source_kind, last_attempt = excluded.last_attempt",
-        )
-        .bind(source_kind)
-        .bind(timefmt::now())
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Records the end of a run: success with counts, or the error.
-    pub async fn record_sync_result(&self, result: Result<(i64, i64), &str>) -> StoreResult<()> {
-        let now = timefmt::now();
-        let mut tx = self.write_tx().await?;
-        match result {
-            Ok((vaults, items)) => {
-                sqlx::query(
-                    "UPDATE sync_state SET last_success = ?, vaults = ?, items = ?, runs = runs + 1 WHERE id = 1",
-                )
-                .bind(now)
-                .bind(vaults)
-                .bind(items)
-                .execute(&mut *tx)
+    /// Writes one source item unless the row is not the source's or its digest is unchanged.
+    async fn apply_source_write(
+        &self,
+        tx: &mut Transaction<'static, Sqlite>,
+        batch: &Batch<'_>,
+        write: &SourceWrite<'_>,
+    ) -> StoreResult<WriteOutcome> {
+        let existing: Option<(Option<Vec<u8>>, String)> =
+            sqlx::query_as("SELECT source_digest, origin FROM items WHERE vault_id = ? AND id = ?")
+                .bind(batch.vault_id)
+                .bind(write.id)
+                .fetch_optional(&mut **tx)
                 .await?;
+        match existing {
+            Some((_, origin)) if origin != "source" => return Ok(WriteOutcome::Kept),
+            Some((Some(digest), _)) if digest == write.digest => {
+                sqlx::query("UPDATE items SET source_revision = ? WHERE vault_id = ? AND id = ?")
+                    .bind(write.revision)
+                    .bind(batch.vault_id)
+                    .bind(write.id)
+                    .execute(&mut **tx)
+                    .await?;
+                return Ok(WriteOutcome::Kept);
             }
-            Err(message) => {
-                sqlx::query(
-                    "UPDATE sync_state SET last_error = ?, error_at = ?, runs = runs + 1, failures = failures + 1 WHERE id = 1",
-                )
-                .bind(message)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            }
+            _ => {}
         }
-        tx.commit().await?;
-        Ok(())
+        let (summary, body) = self.seal_item(&batch.key, batch.vault_id, write.id, write.data)?;
+        let row = SealedRow {
+            title_index: self.title_index(batch.vault_id, &write.data.summary.title),
+            summary,
+            body,
+        };
+        let outcome = if existing.is_some() {
+            update_source_item(tx, batch, write, &row).await?;
+            WriteOutcome::Updated
+        } else {
+            insert_source_item(tx, batch, write, &row).await?;
+            WriteOutcome::Added
+        };
+        self.write_tags(tx, batch.vault_id, write.id, &write.data.summary.tags)
+            .await?;
+        sqlx::query("DELETE FROM files WHERE vault_id = ? AND item_id = ?")
+            .bind(batch.vault_id)
+            .bind(write.id)
+            .execute(&mut **tx)
+            .await?;
+        for (file_id, content) in write.files {
+            insert_file(tx, &batch.key, batch.vault_id, write.id, file_id, content).await?;
+        }
+        Ok(outcome)
     }
 }
 
+/// The vault a batch writes to, and what every write in it shares.
+struct Batch<'a> {
+    vault_id: &'a str,
+    key: DataKey,
+    editor: &'a str,
+    now: i64,
+}
+
+/// What one source write did to the item's row.
+enum WriteOutcome {
+    /// Left alone: the row is not the source's, or only its revision marker was refreshed.
+    Kept,
+    Added,
+    Updated,
+}
+
+/// The sealed and blind-indexed columns of an item row.
+struct SealedRow {
+    title_index: Vec<u8>,
+    summary: Vec<u8>,
+    body: Vec<u8>,
+}
+
+async fn update_source_item(
+    tx: &mut Transaction<'static, Sqlite>,
+    batch: &Batch<'_>,
+    write: &SourceWrite<'_>,
+    row: &SealedRow,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE items SET category = ?, state = ?, version = version + 1, title_index = ?, \
+         summary = ?, body = ?, updated_at = ?, last_edited_by = ?, source_digest = ?, \
+         source_revision = ? WHERE vault_id = ? AND id = ?",
+    )
+    .bind(write.category.as_str())
+    .bind(write.state)
+    .bind(&row.title_index)
+    .bind(&row.summary)
+    .bind(&row.body)
+    .bind(batch.now)
+    .bind(batch.editor)
+    .bind(&write.digest)
+    .bind(write.revision)
+    .bind(batch.vault_id)
+    .bind(write.id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_source_item(
+    tx: &mut Transaction<'static, Sqlite>,
+    batch: &Batch<'_>,
+    write: &SourceWrite<'_>,
+    row: &SealedRow,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO items (vault_id, id, category, version, state, title_index, summary, body, \
+         created_at, updated_at, last_edited_by, origin, source_digest, source_revision) \
+         VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, 'source', ?, ?)",
+    )
+    .bind(batch.vault_id)
+    .bind(write.id)
+    .bind(write.category.as_str())
+    .bind(write.state)
+    .bind(&row.title_index)
+    .bind(&row.summary)
+    .bind(&row.body)
+    .bind(batch.now)
+    .bind(batch.now)
+    .bind(batch.editor)
+    .bind(&write.digest)
+    .bind(write.revision)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 pub(super) async fn insert_file(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    tx: &mut Transaction<'static, Sqlite>,
     key: &DataKey,
     vault_id: &str,
     item_id: &str,

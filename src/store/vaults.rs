@@ -21,11 +21,23 @@ pub struct VaultRecord {
     pub updated_at: i64,
 }
 
+/// The sealed part of a vault row (also rewritten by the sync worker's vault upsert).
 #[derive(Serialize, Deserialize)]
-struct VaultSecret {
-    name: String,
+pub(super) struct VaultSecret {
+    pub(super) name: String,
     #[serde(default)]
-    description: String,
+    pub(super) description: String,
+}
+
+impl VaultSecret {
+    /// The plaintext to seal for a vault with this name and description.
+    pub(super) fn encode(name: &str, description: &str) -> StoreResult<Vec<u8>> {
+        serde_json::to_vec(&VaultSecret {
+            name: name.to_string(),
+            description: description.to_string(),
+        })
+        .map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
 }
 
 const VAULT_COLUMNS: &str =
@@ -74,11 +86,7 @@ impl Store {
         }
         let key = DataKey::generate();
         let wrapped = self.keys.wrap_data_key(&id, &key);
-        let secret = serde_json::to_vec(&VaultSecret {
-            name: name.to_string(),
-            description: description.to_string(),
-        })
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let secret = VaultSecret::encode(name, description)?;
         let sealed = key.seal(&row_aad(&["vault", &id]), &secret);
         let now = timefmt::now();
         let mut tx = self.write_tx().await?;

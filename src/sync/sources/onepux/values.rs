@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::json::{kind_of, non_empty, scalar, sub_object, text};
-use crate::field_values;
+use crate::model::fields::values as field_values;
 use crate::model::FieldType;
 
 /// A converted value: the field type, and the text (`None` when empty).

@@ -1,9 +1,10 @@
 //! The rules a seed document's ids, wire names, environment variable names and values must follow,
 //! each with the message that says what is wrong (never the value itself).
 
+use crate::ids;
+use crate::model::fields::{totp, values as field_values};
 use crate::model::FieldType;
 use crate::text::quote;
-use crate::{field_values, ids, totp};
 
 use super::walk::Ctx;
 

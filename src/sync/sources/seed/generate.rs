@@ -4,7 +4,7 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::generator::{self, Recipe};
+use crate::model::fields::generator::{self, Recipe};
 use crate::model::FieldType;
 
 use super::document::{get, list, mapping, text, Node};

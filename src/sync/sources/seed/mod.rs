@@ -14,7 +14,7 @@
 //!   their real category.
 //! * `generate: true` is deterministic: the value is drawn from an HMAC-SHA256 stream keyed by the
 //!   caller's generation key over (vault id, item id, field id, length, alphabet), with the
-//!   alphabets and rules of [`crate::generator`] and unbiased rejection sampling. Re-parsing an
+//!   alphabets and rules of [`crate::model::fields::generator`] and unbiased rejection sampling. Re-parsing an
 //!   unchanged file gives the same values, so a re-sync changes nothing; a different key (another
 //!   credentials file) gives different values, so a committed seed does not reveal them.
 //! * Errors are [`SourceError::Invalid`] messages that name the file, vault, item and field. They

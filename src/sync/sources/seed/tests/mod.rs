@@ -20,8 +20,8 @@ use super::generate::{Stream, CHARACTER_SETS};
 use super::item::redact;
 use super::keys::*;
 use super::{parse, parse_file, SeedFormat};
-use crate::generator;
 use crate::ids;
+use crate::model::fields::generator;
 use crate::model::{Category, FieldType, Purpose, StoredField, StoredUrl, VaultType};
 use crate::sync::source::{Snapshot, SourceError, SourceItem};
 

@@ -1,13 +1,14 @@
 //! Turns a client's item body into the stored item: validation, server-assigned ids, built-in
 //! fields, generated values, OTP and date normalisation. Every rejection is a message for a 400.
+//! This file checks the item as a whole; [`field`] builds each field.
 
-use std::collections::HashSet;
+mod field;
 
 use super::{
-    Category, FieldInput, FieldType, ItemBodyData, ItemData, ItemInput, ItemSummaryData, Purpose,
-    StoredField, StoredSection, StoredUrl,
+    Category, ItemBodyData, ItemData, ItemInput, ItemSummaryData, SectionInput, StoredSection,
+    StoredUrl, UrlInput,
 };
-use crate::{field_values, generator, ids, totp};
+use crate::ids;
 
 /// Bounds on what one item may hold, so that a hostile body cannot make the store grow without end.
 #[derive(Debug, Clone, Copy)]
@@ -46,27 +47,6 @@ pub enum BuildMode<'a> {
     },
 }
 
-const BUILT_IN: [(Purpose, &str, FieldType); 3] = [
-    (Purpose::Username, "username", FieldType::String),
-    (Purpose::Password, "password", FieldType::Concealed),
-    (Purpose::Notes, "notesPlain", FieldType::String),
-];
-
-fn built_ins_for(category: Category) -> &'static [Purpose] {
-    match category {
-        Category::Login => &[Purpose::Username, Purpose::Password, Purpose::Notes],
-        Category::Password => &[Purpose::Password, Purpose::Notes],
-        _ => &[Purpose::Notes],
-    }
-}
-
-fn built_in(purpose: Purpose) -> Option<(&'static str, FieldType)> {
-    BUILT_IN
-        .iter()
-        .find(|(p, _, _)| *p == purpose)
-        .map(|(_, id, t)| (*id, *t))
-}
-
 fn non_empty(s: Option<String>) -> Option<String> {
     s.filter(|s| !s.is_empty())
 }
@@ -77,10 +57,49 @@ pub fn build_item(
     mode: &BuildMode<'_>,
     limits: &Limits,
 ) -> Result<(Category, ItemData), String> {
-    let category = match (mode, non_empty(input.category)) {
-        (BuildMode::Create, None) => {
-            return Err("Invalid item category: category is required".into());
-        }
+    let category = resolve_category(mode, input.category)?;
+    let previous = match mode {
+        BuildMode::Create => None,
+        BuildMode::Replace { previous, .. } => Some(*previous),
+    };
+
+    let title = input.title.unwrap_or_default();
+    check_len("title", &title, limits.max_title_chars)?;
+    let tags = build_tags(input.tags.unwrap_or_default(), limits)?;
+    let urls = build_urls(input.urls.unwrap_or_default(), limits)?;
+    let mut sections = build_sections(input.sections.unwrap_or_default(), limits)?;
+    let fields = field::build_fields(
+        input.fields.unwrap_or_default(),
+        category,
+        &mut sections,
+        previous,
+        limits,
+    )?;
+
+    let files = previous.map(|p| p.body.files.clone()).unwrap_or_default();
+
+    Ok((
+        category,
+        ItemData {
+            summary: ItemSummaryData {
+                title,
+                favorite: input.favorite.unwrap_or(false),
+                tags,
+                urls,
+            },
+            body: ItemBodyData {
+                sections,
+                fields,
+                files,
+            },
+        },
+    ))
+}
+
+/// A new item needs a category it may be created with; a replacement keeps the item's category.
+fn resolve_category(mode: &BuildMode<'_>, requested: Option<String>) -> Result<Category, String> {
+    match (mode, non_empty(requested)) {
+        (BuildMode::Create, None) => Err("Invalid item category: category is required".into()),
         (BuildMode::Create, Some(c)) => {
             let category = Category::parse(&c).ok_or_else(|| {
                 format!("Invalid item category \"{}\"", crate::text::clip(&c, 40))
@@ -90,28 +109,24 @@ pub fn build_item(
                     "Invalid item category: {category} items cannot be created through the Connect API"
                 ));
             }
-            category
+            Ok(category)
         }
-        (BuildMode::Replace { category, .. }, None) => *category,
+        (BuildMode::Replace { category, .. }, None) => Ok(*category),
         (BuildMode::Replace { category, .. }, Some(c)) => {
             if c != category.as_str() {
                 return Err(format!(
                     "The category cannot be changed after creating an item (item is {category})"
                 ));
             }
-            *category
+            Ok(*category)
         }
-    };
-    let previous = match mode {
-        BuildMode::Create => None,
-        BuildMode::Replace { previous, .. } => Some(*previous),
-    };
+    }
+}
 
-    let title = input.title.unwrap_or_default();
-    check_len("title", &title, limits.max_title_chars)?;
-
+/// Tags without empty ones and repeats, in the order given.
+fn build_tags(tags_in: Vec<String>, limits: &Limits) -> Result<Vec<String>, String> {
     let mut tags: Vec<String> = Vec::new();
-    for tag in input.tags.unwrap_or_default() {
+    for tag in tags_in {
         check_len("tag", &tag, limits.max_tag_chars)?;
         if !tag.is_empty() && !tags.contains(&tag) {
             tags.push(tag);
@@ -124,8 +139,10 @@ pub fn build_item(
             limits.max_tags
         ));
     }
+    Ok(tags)
+}
 
-    let urls_in = input.urls.unwrap_or_default();
+fn build_urls(urls_in: Vec<UrlInput>, limits: &Limits) -> Result<Vec<StoredUrl>, String> {
     if urls_in.len() > limits.max_urls {
         return Err(format!(
             "Too many URLs: {} (at most {})",
@@ -152,13 +169,15 @@ pub fn build_item(
             href,
         });
     }
+    Ok(urls)
+}
 
-    let sections_in: Vec<_> = input
-        .sections
-        .unwrap_or_default()
-        .into_iter()
-        .flatten()
-        .collect();
+/// The declared sections (`null` entries skipped); fields may add more that they refer to.
+fn build_sections(
+    sections_in: Vec<Option<SectionInput>>,
+    limits: &Limits,
+) -> Result<Vec<StoredSection>, String> {
+    let sections_in: Vec<_> = sections_in.into_iter().flatten().collect();
     if sections_in.len() > limits.max_sections {
         return Err(format!(
             "Too many sections: {} (at most {})",
@@ -179,201 +198,7 @@ pub fn build_item(
         }
         sections.push(StoredSection { id, label });
     }
-
-    let fields_in = input.fields.unwrap_or_default();
-    if fields_in.len() > limits.max_fields {
-        return Err(format!(
-            "Too many fields: {} (at most {})",
-            fields_in.len(),
-            limits.max_fields
-        ));
-    }
-    let mut fields = Vec::with_capacity(fields_in.len() + 3);
-    for field in fields_in {
-        let stored = build_field(field, &mut sections, previous, limits)?;
-        fields.push(stored);
-    }
-    if sections.len() > limits.max_sections {
-        return Err(format!(
-            "Too many sections (at most {})",
-            limits.max_sections
-        ));
-    }
-    let fields = arrange_fields(category, fields)?;
-
-    let files = previous.map(|p| p.body.files.clone()).unwrap_or_default();
-
-    Ok((
-        category,
-        ItemData {
-            summary: ItemSummaryData {
-                title,
-                favorite: input.favorite.unwrap_or(false),
-                tags,
-                urls,
-            },
-            body: ItemBodyData {
-                sections,
-                fields,
-                files,
-            },
-        },
-    ))
-}
-
-fn build_field(
-    field: FieldInput,
-    sections: &mut Vec<StoredSection>,
-    previous: Option<&ItemData>,
-    limits: &Limits,
-) -> Result<StoredField, String> {
-    let type_text = field.field_type.unwrap_or_default();
-    let mut field_type = FieldType::parse_input(&type_text).ok_or_else(|| {
-        format!(
-            "Invalid field type \"{}\"; expected one of {}",
-            crate::text::clip(&type_text, 40),
-            FieldType::ALL
-                .iter()
-                .map(|t| t.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    })?;
-    let purpose_text = field.purpose.unwrap_or_default();
-    let purpose = Purpose::parse(&purpose_text).ok_or_else(|| {
-        format!(
-            "Invalid field purpose \"{}\"; expected USERNAME, PASSWORD, NOTES or none",
-            crate::text::clip(&purpose_text, 40)
-        )
-    })?;
-
-    let mut id = non_empty(field.id);
-    if let Some((builtin_id, builtin_type)) = built_in(purpose) {
-        id = Some(builtin_id.to_string());
-        if type_text.is_empty() {
-            field_type = builtin_type;
-        }
-    }
-    let id = id.unwrap_or_else(ids::new_id);
-    check_len("field id", &id, 128)?;
-
-    let label = field.label.unwrap_or_default();
-    check_len("field label", &label, limits.max_label_chars)?;
-    let label = if label.is_empty() {
-        built_in(purpose).map_or(label, |(builtin_id, _)| builtin_id.to_string())
-    } else {
-        label
-    };
-
-    let section = match field.section {
-        Some(section_ref) => match non_empty(section_ref.id) {
-            Some(section_id) => {
-                check_len("section id", &section_id, 128)?;
-                if !sections.iter().any(|s| s.id == section_id) {
-                    sections.push(StoredSection {
-                        id: section_id.clone(),
-                        label: non_empty(section_ref.label),
-                    });
-                }
-                Some(section_id)
-            }
-            None => None,
-        },
-        None => None,
-    };
-
-    let mut value = field.value;
-    let mut entropy = None;
-    if field.generate.unwrap_or(false) && value.as_deref().unwrap_or("").is_empty() {
-        let generated = generator::generate(field.recipe.as_ref()).map_err(|e| e.to_string())?;
-        value = Some(generated.value);
-        entropy = Some(generated.entropy);
-    } else if let Some(v) = &value {
-        // Keep the entropy of a generated value when a client echoes the item back unchanged.
-        entropy = previous
-            .and_then(|p| p.body.fields.iter().find(|f| f.id == id))
-            .filter(|f| f.value.as_deref() == Some(v.as_str()))
-            .and_then(|f| f.entropy);
-    }
-    if purpose == Purpose::Password && entropy.is_none() {
-        entropy = value
-            .as_deref()
-            .filter(|v| !v.is_empty())
-            .map(generator::estimate_entropy);
-    }
-    if let Some(v) = &value {
-        check_bytes("field value", v, limits.max_value_bytes)?;
-        match field_type {
-            FieldType::Otp if !v.is_empty() => {
-                totp::Totp::parse(v).map_err(|e| {
-                    format!(
-                        "Invalid OTP value for field \"{}\": {e}",
-                        crate::text::clip(&label, 64)
-                    )
-                })?;
-            }
-            FieldType::Date => {
-                value = Some(field_values::normalize_date(v).map_err(|e| e.to_string())?);
-            }
-            FieldType::MonthYear => {
-                value = Some(field_values::normalize_month_year(v).map_err(|e| e.to_string())?);
-            }
-            _ => {}
-        }
-    }
-
-    Ok(StoredField {
-        id,
-        section,
-        field_type,
-        purpose,
-        label,
-        value,
-        entropy,
-    })
-}
-
-/// Puts the built-in fields of the category first (creating empty ones that are missing) and
-/// refuses duplicates, as Connect does ("You can only use one \"password\" field.").
-fn arrange_fields(
-    category: Category,
-    fields: Vec<StoredField>,
-) -> Result<Vec<StoredField>, String> {
-    let mut seen = HashSet::new();
-    for field in &fields {
-        if !seen.insert(field.id.as_str()) {
-            return Err(match field.purpose {
-                Purpose::Username => "Primary username may only be set once per item.".into(),
-                Purpose::Password => "You can only use one \"password\" field.".into(),
-                Purpose::Notes => "You can only use one notes field.".into(),
-                Purpose::None => format!("Duplicate field id \"{}\"", field.id),
-            });
-        }
-    }
-    let mut ordered = Vec::with_capacity(fields.len() + 3);
-    let mut rest = fields;
-    for purpose in built_ins_for(category) {
-        let Some((builtin_id, builtin_type)) = built_in(*purpose) else {
-            continue;
-        };
-        if let Some(pos) = rest.iter().position(|f| f.id == builtin_id) {
-            let mut field = rest.remove(pos);
-            field.purpose = *purpose;
-            ordered.push(field);
-        } else {
-            ordered.push(StoredField {
-                id: builtin_id.to_string(),
-                section: None,
-                field_type: builtin_type,
-                purpose: *purpose,
-                label: builtin_id.to_string(),
-                value: None,
-                entropy: None,
-            });
-        }
-    }
-    ordered.extend(rest);
-    Ok(ordered)
+    Ok(sections)
 }
 
 fn check_len(what: &str, s: &str, max_chars: usize) -> Result<(), String> {
@@ -397,6 +222,7 @@ fn check_bytes(what: &str, s: &str, max_bytes: usize) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::FieldType;
 
     fn input(json: serde_json::Value) -> ItemInput {
         serde_json::from_value(json).unwrap()
