@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The performance benchmark (design §9): builds the release binary and the benchmark, then runs
-# it and prints every figure next to its target.
+# The performance benchmark (docs/design.md §9): builds the release binary and the benchmark, then
+# runs it and prints every figure next to its target.
 #
 #   bash scripts/bench.sh            # the full run: 100,000 items, 200,000-request soak (minutes)
 #   bash scripts/bench.sh --quick    # a short run: 10,000 items (about a minute)

@@ -76,8 +76,8 @@ CLIENTS = [
     ("op_cli", "replay", "`op` CLI, Connect mode (replayed)", "op CLI"),
 ]
 
-# Capabilities a client does not have (reference/clients.md §1.2-§1.4). A test result for the same
-# cell overrides this.
+# Capabilities a client does not have, as its public source shows (the SDK's methods, the calls the
+# tool makes). A test result for the same cell overrides this.
 _NO_PATCH = "no PATCH call"
 NOT_APPLICABLE = {
     "python": {"patch": _NO_PATCH},

@@ -1,6 +1,6 @@
-//! The performance benchmark of design §9: one run measures every target and prints a table with
-//! the target next to each figure. Run it with `bash scripts/bench.sh` (add `--quick` for a short
-//! run); `--help` lists the flags.
+//! The performance benchmark of docs/design.md §9: one run measures every target and prints a
+//! table with the target next to each figure. Run it with `bash scripts/bench.sh` (add `--quick`
+//! for a short run); `--help` lists the flags.
 //!
 //! What runs where:
 //! - the sync figures run in this process, on a store in a temporary directory, with

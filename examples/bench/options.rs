@@ -8,7 +8,7 @@ use anyhow::{anyhow, bail};
 use clap::Parser;
 
 #[derive(Parser, Debug)]
-#[command(about = "latchkey performance benchmark (design §9)")]
+#[command(about = "latchkey performance benchmark (docs/design.md §9)")]
 pub struct Opts {
     /// A short run (10,000 items, 2 s per load phase, 20,000-request soak): about a minute
     #[arg(long)]

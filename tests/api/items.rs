@@ -42,7 +42,8 @@ async fn create_returns_200_with_server_ids_and_built_in_fields() {
     assert_eq!(field(&item, "password")["purpose"], "PASSWORD");
     assert_eq!(field(&item, "password")["label"], "password");
     assert_eq!(field(&item, "username")["value"], "admin");
-    // Typed-in passwords carry an entropy estimate too (reference §4.3: every PASSWORD field).
+    // Typed-in passwords carry an entropy estimate too: Connect's API reference gives `entropy` for
+    // every field whose purpose is PASSWORD.
     assert!(field(&item, "password")["entropy"].as_f64().unwrap() > 0.0);
     assert!(field(&item, "username").get("entropy").is_none());
     assert!(latchkey::ids::is_valid_id(ids[3]));

@@ -56,13 +56,14 @@ const VAULT_VERSIONS: Defect = Defect {
     pattern: "missing field `attribute_version`",
     reason: "VaultData declares attribute_version and content_version as required snake_case \
              fields without a serde rename; Connect's Vault has attributeVersion/contentVersion \
-             (connect-api.md 4.1), so no vault response parses",
+             (Vault object in 1Password Connect's API reference), so no vault response parses",
 };
 
 const URL_HREF_READ: Defect = Defect {
     pattern: "missing field `url`",
-    reason: "UrlObject reads `url` (no rename) where Connect's item urls[] carry `href` \
-             (connect-api.md 4.2), so any item or item list that has a URL fails to parse",
+    reason: "UrlObject reads `url` (no rename) where Connect's item urls[] carry `href` (Item \
+             object in 1Password Connect's API reference), so any item or item list that has a \
+             URL fails to parse",
 };
 
 const URL_HREF_WRITE: Defect = Defect {
@@ -75,13 +76,14 @@ const URL_HREF_WRITE: Defect = Defect {
 const SECTIONS_REQUIRED: Defect = Defect {
     pattern: "missing field `sections`",
     reason: "FullItem.sections is a required Vec, but sections is optional in Connect's FullItem \
-             (only vault and category are required, connect-api.md 4.2) and is left out when an \
-             item has none, so such items (every Login the crate's own LoginItem builder makes) \
-             fail to parse",
+             (only vault and category are required, per 1Password Connect's API reference) and is \
+             left out when an item has none, so such items (every Login the crate's own LoginItem \
+             builder makes) fail to parse",
 };
 
 const TIMESTAMPS_DROPPED: &str = "ItemData.created_at/updated_at have no camelCase rename, so \
-     Connect's createdAt/updatedAt (connect-api.md 4.2) are silently dropped: always None";
+     Connect's createdAt/updatedAt (Item object in 1Password Connect's API reference) are silently \
+     dropped: always None";
 
 const PASSWORD_DROPPED: &str = "LoginItem::password(p) sends value null and no generate flag \
      when p is not empty (its is_empty().then(..) is inverted), so a given password is never \

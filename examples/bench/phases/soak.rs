@@ -170,7 +170,7 @@ fn report_soak(r: &LoadResult, points: &[(u64, u64)], report: &mut Report) {
         ),
     );
     report.note(format!(
-        "the soak ran {} requests, not the one million of design §9; use --soak-requests 1000000 for the full figure",
+        "the soak ran {} requests, not the one million of docs/design.md §9; use --soak-requests 1000000 for the full figure",
         thousands(r.requests)
     ));
 }

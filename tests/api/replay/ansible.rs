@@ -5,9 +5,12 @@
 //! output (`", "` and `": "` separators). Only 200 (JSON) and 204 count as success; anything else
 //! goes to `raise_for_error`, which reads `status` and `message` from the JSON body.
 //!
-//! Reference: clients.md §1.3 "ansible-onepasswordconnect-collection" (calls, accepted
-//! responses, item_info fallbacks, `assemble_item`), §5.2 item 1 "Ansible"; connect-api.md §1.6
-//! (nulls), §1.7, §5.2 (default recipe), §7.4.
+//! Sources: the collection's `api.py` (the calls, `raise_for_error`), `vault.py` (`assemble_item`
+//! sends `section: null`, and `recipe: null` to ask for the server's default recipe, 32 characters
+//! of letters, digits and symbols; it keeps the server-added `notesPlain` field on update) and the
+//! `item_info` module (GET by id, then by title on a 404 or 400; on a 400 for the vault, the vault
+//! by exact name from the full vault list). The server must accept those `null`s and decode `+` as
+//! a space.
 
 use serde_json::{json, Value};
 

@@ -8,8 +8,9 @@
 //! section `label` matches; `?attribute=otp` returns the field's `totp`. Without a match it falls
 //! back to `item.GetValue("<section>.<field>")`.
 //!
-//! Reference: clients.md §1.3 "kimdre/doco-cd", §2.5 (OTP: `totp` computed at read time per
-//! RFC 6238); connect-api.md §4.3 (`totp`), §5.3, §7.1.
+//! Sources: doco-cd's `client_connect.go` and `connect_ref.go`, and connect-sdk-go's `GetItem`. An
+//! OTP field keeps its `otpauth://` URI in `value`; the server computes `totp` from it on every
+//! read (RFC 6238, with the URI's period, digits and algorithm).
 
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};

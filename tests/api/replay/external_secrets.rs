@@ -4,8 +4,10 @@
 //! The store names vaults with priorities (`vaults: {eso-primary: 1, eso-secondary: 2}`); every
 //! read runs `findItem` over them in priority order, then reads a field by label or a file by name.
 //!
-//! Reference: clients.md §1.3 "external-secrets" (findItem, reading a value, dataFrom.find,
-//! PushSecret, 403 retry), §2.10 (intermittent 403s), §2.11 (ESO #1948); connect-api.md §7.1.
+//! Sources: ESO's `onepassword.go` (`findItem`, property selection, `dataFrom.find`, PushSecret and
+//! its read-back every 500 ms for up to 5 s) and `retry_client.go` (3 retries when an error holds
+//! `status 403: Authorization`, added in ESO PR #5253 for Connect's intermittent 403s). ESO issue
+//! #1948 shows why every error body must be JSON: a plain-text 404 broke the Go SDK's parsing.
 
 use latchkey::model::Category;
 use serde_json::{json, Value};

@@ -1,9 +1,13 @@
 //! connect-sdk-go 1.5.3 (`connect/client.go`, `connect/version.go`, `onepassword/*.go`): the calls
 //! every Go consumer (operator, ESO, Terraform, Vault plugin, doco-cd) is built on.
 //!
-//! Reference: clients.md §1.2 (Go table and model notes), §1.4, §5.1; connect-api.md §1.1 (`//v1`),
-//! §1.2 (headers), §1.3 (version header), §1.6 (Go zero values), §1.7 (`+`), §2.1 (error shape),
-//! §3.8/§3.12 (200 on create, 204 on delete), §3.15 (`content_path`), §7.1.
+//! What the SDK's source shows and these tests hold the server to: `buildRequest` joins host and
+//! path without normalising (a host ending in `/` sends `//v1/…`) and sets `Content-Type:
+//! application/json` and B3 tracing headers on every request; titles go through `url.QueryEscape`
+//! (`+` for spaces); `json.Marshal` sends Go zero values (`"id":""`, `0001-01-01T00:00:00Z`); the
+//! file calls want a `1Password-Connect-Version` header of at least 1.3.0 and fetch
+//! `<host><content_path>` as given; create expects 200, delete 204, and an error body is read as
+//! `{status, message}`.
 
 use latchkey::model::Category;
 use serde_json::json;

@@ -4,8 +4,9 @@
 //!
 //! Each tool has its own file. A request is written literally (method, path, query with `+` for
 //! spaces, the tool's headers, its body) so that the encoding under test is visible in the source.
-//! Sources: `reference/clients.md` §1.3 (tools), §1.4 (endpoint × consumer matrix), §5 (checklist)
-//! and `reference/connect-api.md` §7 (SDK and tool behaviour).
+//! Each file's doc names the public source its sequence comes from (the tool's own code; for the
+//! closed-source `op` CLI, a third-party mock's observations). README.md "Compatibility" shows the
+//! results.
 //!
 //! What the harness reproduces of the wire: the request line (path and query bytes as sent,
 //! including `//v1/…` from a host with a trailing slash), every header the tool sets (Go's
@@ -42,11 +43,11 @@ pub const GO_SDK_AGENT: &str = "connect-sdk-go/1.5.3";
 /// Which client library builds the request: each sends its own fixed set of headers.
 #[derive(Clone, Copy, Debug)]
 enum Stack {
-    /// Go `net/http` through connect-sdk-go `buildRequest` (connect-api.md §1.2).
+    /// Go `net/http` through connect-sdk-go's `buildRequest` (`connect/client.go`).
     GoSdk,
     /// Python `urllib` through Ansible's `fetch_url` (collection `api.py` `_build_headers`).
     Ansible,
-    /// The `op` CLI (a Go binary; headers beyond the token are not recorded by the reference).
+    /// The `op` CLI (a closed-source Go binary; headers beyond the token are not known).
     OpCli,
 }
 
@@ -90,7 +91,7 @@ impl Tool {
     }
 
     /// The `op` CLI in Connect mode (`OP_CONNECT_HOST`, `OP_CONNECT_TOKEN`). Its agent string is
-    /// not recorded by the reference; the server must not depend on it.
+    /// not known (closed source); the server must not depend on it.
     pub fn op_cli(app: &TestApp, token: &str) -> Tool {
         Tool {
             state: app.state.clone(),
@@ -492,7 +493,8 @@ fn go_array(values: Option<&Value>, each: impl Fn(&Value) -> String) -> Option<S
 
 /// What `json.Marshal(item)` sends for an `onepassword.Item` that came from a GET and was
 /// modified by the tool: Go's field order, `omitempty` rules, and the real timestamps it read
-/// (connect-api.md §1.6). This is the body of every Go read-modify-`UpdateItem`.
+/// (struct tags in connect-sdk-go's `onepassword/items.go`). This is the body of every Go
+/// read-modify-`UpdateItem`.
 pub fn go_item_body(item: &Value) -> String {
     let mut o = GoObject::new();
     o.string("id", item["id"].as_str().unwrap_or(""));

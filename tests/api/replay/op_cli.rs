@@ -1,15 +1,17 @@
 //! The 1Password CLI (`op` 2.x) in Connect mode (`OP_CONNECT_HOST`, `OP_CONNECT_TOKEN`), as used
 //! by load-secrets-action and the kubernetes-secrets-injector (`op read`, `op run`, `op inject`).
 //!
-//! `op` is closed source: the sequence below is what a third-party Connect mock observed from
-//! `op` 2.39.0 (connect-api.md [3P-OPMOCK]) and is unverified against 1Password's own server. The
+//! `op` is closed source: the sequence below is what a third-party Connect mock (in C#, tuned
+//! against the real CLI) observed from `op` 2.39.0, unverified against 1Password's own server. The
 //! vault is resolved with `filter=title eq "<vault>"` whether the reference names it or gives its
 //! id; the item likewise with `filter=title eq "<item or id>"`, then GET by id. `+` encodes
 //! spaces; timestamps must end in `Z`; `lastEditedBy` must be a string; fields are located by
 //! `purpose` (`password`, `username`) or id (`notesPlain`).
 //!
-//! Reference: clients.md §1.3 "load-secrets-action", "kubernetes-secrets-injector", §1.4 (`?`
-//! column); connect-api.md §1.3, §1.5, §3.7, §5.1 (an ignored filter makes `op` spin), §7.7.
+//! Sources: load-secrets-action (`src/utils.ts` reads each `op://` variable through `op`) and the
+//! kubernetes-secrets-injector (`pkg/webhook/webhook.go` puts `op run --` before the container's
+//! command). Also from the mock: `op` does not converge without the `1Password-Connect-Version`
+//! header, and it retries forever, without backing off, when the server ignores its filter.
 
 use serde_json::{json, Value};
 

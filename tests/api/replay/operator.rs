@@ -2,9 +2,11 @@
 //! SDK's default agent): the poll loop that re-resolves `vaults/<vault>/items/<item>` every
 //! `POLLING_INTERVAL` and rebuilds the Secret.
 //!
-//! Reference: clients.md §1.3 "onepassword-operator" (steps 1–4, secret mapping), §2.7 (ids as
-//! titles, case-insensitive vault names); connect-api.md §3.5 (title filter on vaults, case-
-//! insensitive `eq`), §3.15 (operator-built content path), §7.6.
+//! Sources: the operator's `pkg/onepassword/` (the vault by title first, even for an id, keeping
+//! `EqualFold` matches and the oldest `createdAt`; the item by UUID, else by title; file content
+//! from a path it builds itself, retried 5 times on a 500) and
+//! `pkg/kubernetessecrets/kubernetes_secrets_builder.go` (the Secret's keys). Its e2e test
+//! `secret-vault-case.yaml` needs `title eq` on vault names to ignore case.
 
 use latchkey::model::Category;
 use serde_json::{json, Value};

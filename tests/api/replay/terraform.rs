@@ -7,9 +7,11 @@
 //! updates are retried on 409/Conflict, deletes on 500/"Something went wrong", reads on 404/"not
 //! found": none of these may happen spuriously against a server with a local store.
 //!
-//! Reference: clients.md §1.3 "terraform-provider-onepassword", §2.2 (eventual consistency);
-//! connect-api.md §3.10 (PUT version quirk), §4.7 (DATE as Unix seconds), §5.2 (generation),
-//! §5.4, §7.5.
+//! What the provider's source relies on: a new item has version 1; Connect's PUT response carries
+//! the version from before the update (a comment in `connect_client.go` says so), so the next GET
+//! shows it plus one; DATE values travel as Unix-seconds strings; a recipe's `characterSets`
+//! always include `LETTERS` and the server generates the value. The retries are for Connect's
+//! eventual consistency, which a server reading a local store does not have.
 
 use latchkey::model::Category;
 use serde_json::json;

@@ -15,7 +15,8 @@
 //! JSON passed through `onepassword.ItemField`. Update and delete put the raw path parameters in
 //! `item.Vault.ID` / `item.ID`, so they only work with ids.
 //!
-//! Reference: clients.md §1.3 "vault-plugin-secrets-onepassword", §1.4; connect-api.md §7.1.
+//! Sources: the plugin's `plugin/path_items.go` and `path_vaults.go`; connect-sdk-go's
+//! `connect/client.go` for the HTTP request behind each SDK call.
 
 use serde_json::{json, Map, Value};
 
