@@ -63,7 +63,7 @@ async def test_get_vault_by_title(client, world):
 
 
 async def test_get_vault_by_title_is_case_insensitive(client, world):
-    # Connect's `eq` on vault names is case-insensitive (connect-api.md §3.5).
+    # Connect's `eq` on vault names is case-insensitive (1Password Connect's API reference).
     demo = await run(client.get_vault_by_title("dEMO"))
     assert demo.id == world.demo_vault
     work = await run(client.get_vault_by_title(world.work_vault_name.upper()))
@@ -93,7 +93,7 @@ async def test_vault_counters_follow_writes(client, world):
     try:
         after_create = await run(client.get_vault(world.work_vault))
         # `items` is the number of active items; `contentVersion` the version
-        # of the vault's contents (connect-api.md §4.1).
+        # of the vault's contents (1Password Connect's API reference).
         assert after_create.items == before.items + 1
         assert after_create.content_version > before.content_version
         assert after_create.updated_at >= before.updated_at

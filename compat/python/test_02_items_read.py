@@ -59,7 +59,7 @@ async def test_get_items_returns_summaries(client, world):
     login = next(i for i in items if i.title == "Example Login")
     assert sorted(login.tags) == ["demo", "web"]
     assert [(u.href, u.primary) for u in login.urls] == [("https://example.com/login", True)]
-    # Summaries carry no sections or fields (connect-api.md §3.7).
+    # Summaries carry no sections or fields (1Password Connect's API reference).
     with world.raw() as http:
         for raw in http.get(f"/v1/vaults/{world.demo_vault}/items").json():
             assert "fields" not in raw and "sections" not in raw, raw
@@ -122,7 +122,7 @@ async def test_get_item_by_title_api_credential_with_otp_and_date(client, world)
 
     dates = [f for f in item.fields if f.type == "DATE"]
     assert len(dates) == 1
-    # Connect returns DATE values as a Unix-seconds string (connect-api.md §4.7).
+    # Connect returns DATE values as a Unix-seconds string (1Password Connect's API reference).
     assert dates[0].value.isdigit(), dates[0].value
 
 

@@ -183,7 +183,7 @@ async def test_create_item_round_trips(client, world, cleanup, category):
     if category == "LOGIN":
         assert field_by_purpose(got, "USERNAME").value == "alice@example.test"
         assert field_by_purpose(got, "PASSWORD").value == "S3cr3t-pa55 wörd!"
-        # Connect adds the built-in notes field to a LOGIN (connect-api.md §4.3).
+        # Connect adds the built-in notes field to a LOGIN (1Password Connect's API reference).
         assert field_by_purpose(got, "NOTES").label == "notesPlain"
     if category == "API_CREDENTIAL":
         otp = field_by_label(got, "one-time password", "mfa")
@@ -233,7 +233,7 @@ async def test_generated_values_default_recipe_and_non_password_fields(client, w
         fields=[
             Field(purpose="USERNAME", label="username", value="gen-user"),
             # No recipe at all: Connect's default is 32 characters of letters,
-            # digits and symbols (connect-api.md §5.2).
+            # digits and symbols (1Password Connect's API reference).
             Field(purpose="PASSWORD", label="password", type="CONCEALED", generate=True),
             Field(section=FieldSection(id="keys"), label="api key", type="CONCEALED", generate=True,
                   recipe=GeneratorRecipe(length=16, character_sets=["DIGITS"])),
@@ -260,7 +260,7 @@ async def test_generated_values_default_recipe_and_non_password_fields(client, w
     ids=["default", "8-digits", "sha256-60s", "sha512-8-digits-45s"],
 )
 async def test_otp_field_totp_matches_rfc6238(client, world, cleanup, params, digits):
-    # The server must honour period/digits/algorithm (clients.md §2.5).
+    # The server must honour period/digits/algorithm (OTP clients such as doco-cd rely on it).
     secret = random_b32_secret()
     uri = f"otpauth://totp/Compat:bob@example.test?secret={secret}&issuer=Compat{params}"
     item = Item(
@@ -362,7 +362,7 @@ async def test_update_item_full_replacement_and_versions(client, world, cleanup)
     item.fields.append(Field(section=FieldSection(id="extra"), label="added", type="STRING", value="hello"))
 
     updated = await run(client.update_item(item.id, world.work_vault, item))
-    # Connect's PUT response carries the pre-update version (connect-api.md §3.10).
+    # Connect's PUT response carries the pre-update version (1Password Connect's API reference).
     assert updated.version == v0, f"PUT response version {updated.version}, expected {v0}"
     assert updated.id == created.id
     assert updated.title == new_title
@@ -420,7 +420,7 @@ async def test_delete_item(client, world):
 
 
 async def test_update_cannot_change_category(client, world, cleanup):
-    # "The category cannot be changed after creating an item" (connect-api.md §3.10).
+    # "The category cannot be changed after creating an item" (1Password Connect's API reference).
     created = await run(client.create_item(world.work_vault, Item(
         title=unique("Compat category"),
         category="SERVER",
@@ -439,8 +439,8 @@ async def test_update_cannot_change_category(client, world, cleanup):
 
 async def test_password_entropy_for_supplied_values(client, world, cleanup):
     """Field.entropy: "For fields with a purpose of PASSWORD this is the entropy
-    of the value" (spec; connect-api.md §4.3, clients.md §5.1 "Entropy is present
-    on password fields") - for client-supplied values too, not only generated ones."""
+    of the value" (Connect's published spec) - for client-supplied values too, not only
+    generated ones: the Python SDK expects it on every password field."""
     created = await run(client.create_item(world.work_vault, Item(
         title=unique("Compat entropy"),
         category="LOGIN",
@@ -468,7 +468,7 @@ async def test_password_entropy_for_supplied_values(client, world, cleanup):
 
 async def test_create_tolerates_minimal_bodies(client, world, cleanup):
     """The SDK's create_item does not set `vault`; fields may lack `id` and `type`
-    and sections may lack a label (connect-api.md §1.6, §3.8)."""
+    and sections may lack a label (1Password Connect's API reference)."""
     created = await run(client.create_item(world.work_vault, Item(
         title=unique("Compat minimal"),
         category="SECURE_NOTE",

@@ -28,7 +28,7 @@ async def test_get_files(client, doc):
     assert ID_RE.match(f.id), f.id
     assert f.name == "welcome.txt"
     assert f.size == len(WELCOME)
-    # content_path must start with /v1/ (connect-api.md §3.15).
+    # content_path must start with /v1/ (1Password Connect's API reference).
     assert f.content_path == f"/v1/vaults/{vault_id}/items/{item_id}/files/{f.id}/content"
 
 

@@ -123,7 +123,7 @@ async def test_token_scoped_to_another_vault(make_client, world):
 
 async def test_unknown_vault_id_is_forbidden(client, world):
     # A well-formed vault id outside the token (even one that does not exist)
-    # gives 403 on Connect (connect-api.md §2.2, §3.6).
+    # gives 403 on Connect (1Password Connect's API reference).
     with pytest.raises(FailedToRetrieveVaultException) as exc:
         await run(client.get_vault(UNKNOWN_ID))
     assert_forbidden(exc)
@@ -238,7 +238,7 @@ async def test_invalid_token(make_client, world, kind):
     c = make_client(token)
     with pytest.raises(FailedToRetrieveVaultException) as exc:
         await run(c.get_vaults())
-    # Both wordings are Connect's (connect-api.md §2.2).
+    # Both wordings are Connect's (1Password Connect's API reference).
     assert_error(exc, 401, "Invalid bearer token", "Invalid token signature")
     with pytest.raises(FailedToRetrieveItemException) as exc:
         await run(c.get_item_by_id(world.demo_items["Example Login"], world.demo_vault))

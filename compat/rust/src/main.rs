@@ -708,7 +708,7 @@ async fn generate_login_password(ctx: Arc<Ctx>) -> CheckResult {
     let field = raw::field_with_purpose(&body, "PASSWORD")
         .ok_or_else(|| format!("no password field: {body}"))?;
     let value = field.get("value").and_then(Value::as_str).unwrap_or("");
-    // Connect's default recipe: 32 characters of letters, digits and symbols (connect-api.md 5.2).
+    // Connect's default recipe: 32 characters of letters, digits and symbols (1Password Connect's API reference).
     ensure(value.chars().count() == 32, || {
         format!("generated {value:?}, expected 32 characters")
     })?;

@@ -1,6 +1,6 @@
 //! Raw HTTP, outside the crate under test: where the crate cannot parse a response, these checks
-//! prove that latchkey's JSON has Connect's documented shape (shared/reference/connect-api.md §4:
-//! Vault §4.1, Item and FullItem §4.2, Field §4.3, File §4.4; errors §2.1). Requests use the same
+//! prove that latchkey's JSON has the shape 1Password Connect's API reference documents (Vault,
+//! Item and FullItem, Field, File, and the error body). Requests use the same
 //! `?=&` query string the crate appends to every URL.
 
 use serde_json::{Map, Value};
@@ -160,7 +160,7 @@ fn opt_array<'a>(o: &'a Map<String, Value>, key: &str, at: &str) -> Result<&'a [
     }
 }
 
-/// `^[a-z0-9]{26}$` (connect-api.md §1.4).
+/// `^[a-z0-9]{26}$` (1Password Connect's API reference).
 pub fn is_connect_id(s: &str) -> bool {
     s.len() == 26
         && s.bytes()
@@ -178,7 +178,7 @@ fn id(o: &Map<String, Value>, key: &str, at: &str) -> Check {
     }
 }
 
-/// RFC 3339 date-time: `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` (connect-api.md §1.5).
+/// RFC 3339 date-time: `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` (1Password Connect's API reference).
 pub fn is_rfc3339(s: &str) -> bool {
     let b = s.as_bytes();
     let digits =
