@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
+use crate::auth::revocations::{spawn_watch, FileVersion, Watch, POLL_INTERVAL};
 use crate::auth::TokenAuthority;
 use crate::config::{Config, CredentialsConfig, Role, SourceSpec};
 use crate::credentials::Credentials;
@@ -32,6 +33,8 @@ pub struct Service {
 
 /// Builds every part from `config`: the one place where the deployment is decided.
 pub async fn build(config: &Config) -> anyhow::Result<Service> {
+    // Taken before reading, so that a change made while reading is seen.
+    let seen = FileVersion::of(Path::new(&config.credentials.location));
     let credentials = load_credentials(&config.credentials)?;
     let spec = match &config.source_override {
         Some(spec) => spec.clone(),
@@ -60,7 +63,11 @@ pub async fn build(config: &Config) -> anyhow::Result<Service> {
         http_config
     };
     let writer = writer(&credentials, &store, &spec)?;
-    let auth = TokenAuthority::new(&credentials, store.clone(), config.dev_token.clone())?;
+    let auth = TokenAuthority::new(&credentials, store.clone(), config.dev_token.clone())?
+        .with_clock_skew(config.token_clock_skew);
+    if config.role != Role::Sync {
+        watch_revocations(config, &credentials, &auth, seen);
+    }
     let state = AppState::new(store.clone(), auth, writer, http_config);
     let source = if config.role == Role::Api {
         None
@@ -73,6 +80,29 @@ pub async fn build(config: &Config) -> anyhow::Result<Service> {
         state,
         source,
     })
+}
+
+/// Keeps the token authority's revocation list in step with the credentials file (when
+/// `OP_SESSION` names a file: its base64 cannot change while the process runs).
+fn watch_revocations(
+    config: &Config,
+    credentials: &Credentials,
+    auth: &TokenAuthority,
+    seen: Option<FileVersion>,
+) {
+    let path = Path::new(&config.credentials.location);
+    if !path.is_file() {
+        tracing::info!("OP_SESSION holds the credentials themselves: tokens revoked after this start are refused only once OP_SESSION carries the new list and latchkey restarts");
+        return;
+    }
+    let watch = Watch {
+        path: path.to_path_buf(),
+        passphrase: config.credentials.passphrase.clone(),
+        server_id: credentials.server_id.clone(),
+        signing_key_id: credentials.signing_key_id.clone(),
+        interval: POLL_INTERVAL,
+    };
+    spawn_watch(auth.revocations(), watch, seen);
 }
 
 /// Reads the credentials file, with a hint when the path does not exist.

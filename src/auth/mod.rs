@@ -1,8 +1,13 @@
 //! Access tokens: ES256 JWTs in Connect's claim layout (docs/design.md §5), signed with the key from
-//! the credentials file. Verified tokens are cached so the hot path pays for ECDSA once per token;
-//! revocation is re-checked against the database at most every [`REVOCATION_RECHECK`].
+//! the credentials file. Verified tokens are cached so the hot path pays for ECDSA once per token.
+//! Revocation: the credentials file's list (kept current by [`revocations::spawn_watch`]) is
+//! checked on every request, the store's `revoked_at` at most every [`REVOCATION_RECHECK`].
 
+pub mod revocations;
 mod tokens;
+mod verify;
+#[cfg(test)]
+mod watch_tests;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,7 +15,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use revocations::Revocations;
 pub use tokens::TokenAuthority;
+pub use verify::{Verifier, DEFAULT_CLOCK_SKEW};
 
 pub const AUDIENCE: &str = "com.1password.connect";
 pub const ISSUER: &str = "com.1password.b5";
@@ -43,6 +50,9 @@ pub struct Claims {
     pub sub: String,
     pub jti: String,
     pub iat: i64,
+    /// Not issued by latchkey; honoured when present (with the clock-skew leeway).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exp: Option<i64>,
 }

@@ -5,11 +5,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use p256::elliptic_curve::sec1::ToEncodedPoint;
-use p256::pkcs8::DecodePrivateKey;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use subtle::ConstantTimeEq;
 
+use super::revocations::Revocations;
+use super::verify::{normalize_signature, Verifier};
 use super::{
     Access, AuthError, Claims, Grants, VaultClaim, AUDIENCE, FEATURE_VAULT_ACCESS, INVALID_TOKEN,
     ISSUER, REVOCATION_RECHECK,
@@ -20,6 +20,9 @@ use crate::{ids, timefmt};
 
 const CACHE_CAPACITY: usize = 4096;
 
+const EXPIRED: &str = "Invalid bearer token: token is expired";
+const REVOKED: &str = "Invalid bearer token: token has been revoked";
+
 struct CachedToken {
     access: Access,
     exp: Option<i64>,
@@ -28,12 +31,13 @@ struct CachedToken {
 
 pub struct TokenAuthority {
     encoding: EncodingKey,
-    decoding: DecodingKey,
-    validation: Validation,
+    verifier: Verifier,
     kid: String,
     server_id: String,
     account_id: String,
     store: Store,
+    /// The credentials file's list; the store's `revoked_at` is consulted too.
+    revocations: Revocations,
     dev_token: Option<String>,
     cache: Mutex<HashMap<String, CachedToken>>,
 }
@@ -52,27 +56,29 @@ impl TokenAuthority {
         store: Store,
         dev_token: Option<String>,
     ) -> anyhow::Result<Self> {
-        let secret =
-            p256::SecretKey::from_pkcs8_der(&credentials.signing_key_pkcs8).map_err(|_| {
-                anyhow::anyhow!("the signing key in the credentials file is not a P-256 PKCS#8 key")
-            })?;
-        let point = secret.public_key().to_encoded_point(false);
-        let mut validation = Validation::new(Algorithm::ES256);
-        validation.set_audience(&[AUDIENCE]);
-        validation.set_required_spec_claims(&["aud", "sub"]);
-        validation.sub = Some(credentials.server_id.clone());
-        validation.leeway = 0;
         Ok(TokenAuthority {
             encoding: EncodingKey::from_ec_der(&credentials.signing_key_pkcs8),
-            decoding: DecodingKey::from_ec_der(point.as_bytes()),
-            validation,
+            verifier: Verifier::new(credentials)?,
             kid: credentials.signing_key_id.clone(),
             server_id: credentials.server_id.clone(),
             account_id: credentials.account_id.clone(),
             store,
+            revocations: Revocations::new(&credentials.revoked_tokens),
             dev_token,
             cache: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Sets how far in the future a token's `iat` and `nbf` may be (clocks of other replicas).
+    #[must_use]
+    pub fn with_clock_skew(mut self, skew: Duration) -> Self {
+        self.verifier = self.verifier.with_clock_skew(skew);
+        self
+    }
+
+    /// The revocation list this authority enforces, for the credentials-file watcher.
+    pub fn revocations(&self) -> Revocations {
+        self.revocations.clone()
     }
 
     pub fn server_id(&self) -> &str {
@@ -102,11 +108,12 @@ impl TokenAuthority {
             sub: self.server_id.clone(),
             jti: ids::new_id(),
             iat: now,
+            nbf: None,
             exp,
         };
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(self.kid.clone());
-        let token = jsonwebtoken::encode(&header, &claims, &self.encoding)?;
+        let token = normalize_signature(jsonwebtoken::encode(&header, &claims, &self.encoding)?);
         let record = TokenRecord {
             jti: claims.jti.clone(),
             name: name.to_string(),
@@ -135,46 +142,57 @@ impl TokenAuthority {
             }
         }
 
-        let now = timefmt::now();
-        let cached = {
-            let cache = self
-                .cache
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            cache
-                .get(token)
-                .map(|c| (c.access.clone(), c.exp, c.checked))
-        };
-        let (access, exp) = match cached {
-            Some((access, exp, checked)) => {
-                if exp.is_some_and(|e| now >= e) {
-                    return Err(AuthError::Invalid("Invalid bearer token: token is expired"));
+        let (access, exp) = match self.cached(token) {
+            Some(cached) => {
+                if cached.exp.is_some_and(|e| timefmt::now() >= e) {
+                    return Err(AuthError::Invalid(EXPIRED));
                 }
-                if checked.elapsed() < REVOCATION_RECHECK {
-                    return Ok(access);
+                // The file's list is in memory: checked on every request.
+                if self.revocations.contains(&cached.access.jti) {
+                    self.forget(token);
+                    return Err(AuthError::Invalid(REVOKED));
                 }
-                (access, exp)
+                if cached.checked.elapsed() < REVOCATION_RECHECK {
+                    return Ok(cached.access);
+                }
+                (cached.access, cached.exp)
             }
             None => self.verify(token)?,
         };
-        if self
-            .store
-            .token_revoked(&access.jti)
-            .await
-            .map_err(AuthError::Store)?
+        if self.revocations.contains(&access.jti)
+            || self
+                .store
+                .token_revoked(&access.jti)
+                .await
+                .map_err(AuthError::Store)?
         {
-            self.cache
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .remove(token);
-            return Err(AuthError::Invalid(
-                "Invalid bearer token: token has been revoked",
-            ));
+            self.forget(token);
+            return Err(AuthError::Invalid(REVOKED));
         }
-        let mut cache = self
-            .cache
+        self.remember(token, &access, exp);
+        Ok(access)
+    }
+
+    fn lock_cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, CachedToken>> {
+        self.cache
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn cached(&self, token: &str) -> Option<CachedToken> {
+        self.lock_cache().get(token).map(|c| CachedToken {
+            access: c.access.clone(),
+            exp: c.exp,
+            checked: c.checked,
+        })
+    }
+
+    fn forget(&self, token: &str) {
+        self.lock_cache().remove(token);
+    }
+
+    fn remember(&self, token: &str, access: &Access, exp: Option<i64>) {
+        let mut cache = self.lock_cache();
         if cache.len() >= CACHE_CAPACITY && !cache.contains_key(token) {
             cache.clear();
         }
@@ -186,38 +204,10 @@ impl TokenAuthority {
                 checked: Instant::now(),
             },
         );
-        Ok(access)
     }
 
     fn verify(&self, token: &str) -> Result<(Access, Option<i64>), AuthError> {
-        let header =
-            jsonwebtoken::decode_header(token).map_err(|_| AuthError::Invalid(INVALID_TOKEN))?;
-        if header.alg != Algorithm::ES256 {
-            return Err(AuthError::Invalid(INVALID_TOKEN));
-        }
-        if header.kid.as_deref() != Some(self.kid.as_str()) {
-            return Err(AuthError::Invalid(
-                "Invalid bearer token: token was not issued by this server",
-            ));
-        }
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|e| {
-                use jsonwebtoken::errors::ErrorKind;
-                match e.kind() {
-                    ErrorKind::InvalidSignature => AuthError::Invalid("Invalid token signature"),
-                    ErrorKind::ExpiredSignature => {
-                        AuthError::Invalid("Invalid bearer token: token is expired")
-                    }
-                    _ => AuthError::Invalid(INVALID_TOKEN),
-                }
-            })?;
-        let claims = data.claims;
-        if claims.exp.is_some_and(|e| timefmt::now() >= e) {
-            return Err(AuthError::Invalid("Invalid bearer token: token is expired"));
-        }
-        if !claims.fts.iter().any(|f| f == FEATURE_VAULT_ACCESS) {
-            return Err(AuthError::Invalid(INVALID_TOKEN));
-        }
+        let claims = self.verifier.verify(token)?;
         let grants: HashMap<String, u32> = claims.vts.into_iter().map(|v| (v.u, v.a)).collect();
         Ok((
             Access {

@@ -30,11 +30,12 @@ pub enum TokenCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
-    /// Revoke tokens by id or name
+    /// Revoke tokens by id, name or the token itself, in the credentials file (every process
+    /// sharing it refuses them within a second)
     Revoke {
         #[command(flatten)]
         store: StoreArgs,
-        /// Token id (jti) or name
+        /// Token id (jti), name, or the token itself
         token: String,
     },
 }
@@ -111,14 +112,15 @@ pub async fn token(cmd: TokenCommand) -> anyhow::Result<()> {
             Ok(())
         }
         TokenCommand::List { store } => {
-            let (_, db) = open(&store).await?;
+            let (credentials, db) = open(&store).await?;
+            let listed = |jti: &str| credentials.revoked_tokens.iter().any(|r| r.jti == jti);
             let now = timefmt::now();
             println!(
                 "{:<26}  {:<20}  {:<20}  {:<20}  {:<8}  VAULTS",
                 "ID", "NAME", "ISSUED", "EXPIRES", "STATE"
             );
             for t in db.list_tokens().await? {
-                let state = if t.revoked_at.is_some() {
+                let state = if t.revoked_at.is_some() || listed(&t.jti) {
                     "revoked"
                 } else if t.expires_at.is_some_and(|e| e <= now) {
                     "expired"
@@ -139,18 +141,7 @@ pub async fn token(cmd: TokenCommand) -> anyhow::Result<()> {
             db.close().await;
             Ok(())
         }
-        TokenCommand::Revoke { store, token } => {
-            let (_, db) = open(&store).await?;
-            let revoked = db.revoke_tokens(&token, timefmt::now()).await?;
-            db.close().await;
-            if revoked.is_empty() {
-                anyhow::bail!("no active token with id or name \"{token}\"");
-            }
-            for jti in revoked {
-                println!("revoked {jti}");
-            }
-            Ok(())
-        }
+        TokenCommand::Revoke { store, token } => super::revoke::run(&store, &token).await,
     }
 }
 

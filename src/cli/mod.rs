@@ -4,6 +4,7 @@ mod admin;
 mod dev;
 mod healthcheck;
 mod init;
+mod revoke;
 mod serve;
 
 use clap::{Parser, Subcommand};

@@ -87,6 +87,9 @@ pub struct ServeArgs {
     /// Longest pause between sync runs (file sources are also watched for changes)
     #[arg(long, env = "LATCHKEY_SYNC_INTERVAL", default_value = "30s")]
     pub sync_interval: String,
+    /// How far ahead of this host's clock a token's iat and nbf may be
+    #[arg(long, env = "LATCHKEY_TOKEN_CLOCK_SKEW", default_value = "60s")]
+    pub token_clock_skew: String,
     /// Connect's bus between its processes; latchkey's share the database instead (ignored)
     #[arg(long, env = "OP_BUS_PORT", hide = true)]
     pub bus_port: Option<String>,

@@ -75,6 +75,8 @@ pub struct Config {
     pub source_override: Option<SourceSpec>,
     /// `latchkey dev --token`: a fixed full-access token.
     pub dev_token: Option<String>,
+    /// How far in the future a token's `iat` and `nbf` may be.
+    pub token_clock_skew: Duration,
 }
 
 impl Config {
@@ -84,6 +86,8 @@ impl Config {
             .map_err(|e| anyhow::anyhow!("OP_SYNC_TIMEOUT: {e}"))?;
         let sync_interval = parse_duration(&args.sync_interval)
             .map_err(|e| anyhow::anyhow!("LATCHKEY_SYNC_INTERVAL: {e}"))?;
+        let token_clock_skew = parse_duration(&args.token_clock_skew)
+            .map_err(|e| anyhow::anyhow!("LATCHKEY_TOKEN_CLOCK_SKEW: {e}"))?;
         let tls = match (&args.tls_cert_file, &args.tls_key_file) {
             (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
             (None, None) => None,
@@ -99,6 +103,7 @@ impl Config {
             bus_configured: args.bus_port.is_some() || args.bus_peers.is_some(),
             source_override: None,
             dev_token: None,
+            token_clock_skew,
         })
     }
 
@@ -117,6 +122,7 @@ impl Config {
             bus_configured: false,
             source_override: args.seed.clone().map(|path| SourceSpec::Seed { path }),
             dev_token: args.token.clone(),
+            token_clock_skew: crate::auth::DEFAULT_CLOCK_SKEW,
         }
     }
 }

@@ -134,7 +134,7 @@ impl Credentials {
 }
 
 /// Base64 whose decoding is UTF-8 text starting with `{`.
-fn decode_base64_json(text: &str) -> Option<Zeroizing<String>> {
+pub(super) fn decode_base64_json(text: &str) -> Option<Zeroizing<String>> {
     let bytes = decode_base64(text)?;
     let json = std::str::from_utf8(&bytes).ok()?;
     let trimmed = json.strip_prefix('\u{feff}').unwrap_or(json).trim_start();
@@ -150,7 +150,7 @@ fn may_show_session(value: &str) -> bool {
     value.len() < MIN_BASE64_SESSION_LEN
 }
 
-fn read_limited(path: &Path) -> Result<Zeroizing<String>, CredentialsError> {
+pub(super) fn read_limited(path: &Path) -> Result<Zeroizing<String>, CredentialsError> {
     let io_err = |e| CredentialsError::Io(format!("cannot read {}", path.display()), e);
     let file = fs::File::open(path).map_err(io_err)?;
     let mut bytes = Zeroizing::new(Vec::new());
@@ -206,7 +206,7 @@ fn create_private_dir(dir: &Path) -> io::Result<()> {
     fs::create_dir_all(dir)
 }
 
-fn write_private_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(super) fn write_private_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

@@ -10,6 +10,7 @@ use zeroize::{Zeroize, Zeroizing};
 use super::fields::{
     check_id, check_source, decode_base64, parse_signing_key, take_id, take_string,
 };
+use super::revocations::{parse_revoked, RevokedToken};
 use super::sealing::{open_sealed, seal_secrets, SealedSecrets};
 use super::{parse_err, Credentials, CredentialsError, FORMAT_VERSION};
 use crate::crypto::RootKey;
@@ -45,6 +46,8 @@ pub(super) struct PlainSecretsOut<'a> {
     signing_key: &'a str,
     signing_key_id: &'a str,
     source: &'a Value,
+    #[serde(skip_serializing_if = "<[RevokedToken]>::is_empty")]
+    revoked_tokens: &'a [RevokedToken],
 }
 
 /// Every field is a string or a JSON value, so a type error never quotes a secret.
@@ -55,6 +58,8 @@ struct PlainSecretsIn {
     signing_key: String,
     signing_key_id: String,
     source: Value,
+    #[serde(default)]
+    revoked_tokens: Option<Value>,
 }
 
 /// The decoded and validated secrets.
@@ -63,6 +68,7 @@ pub(super) struct Secrets {
     pub(super) signing_key_pkcs8: Zeroizing<Vec<u8>>,
     pub(super) signing_key_id: String,
     pub(super) source: Value,
+    pub(super) revoked_tokens: Vec<RevokedToken>,
 }
 
 /// The readable part of the file, which the sealed secrets' associated data binds.
@@ -91,6 +97,7 @@ impl Credentials {
             signing_key: &signing_key,
             signing_key_id: &self.signing_key_id,
             source: &self.source,
+            revoked_tokens: &self.revoked_tokens,
         };
         let secrets = match passphrase {
             None => SecretsOut::Plain(plain),
@@ -153,6 +160,7 @@ impl Credentials {
             root_key: secrets.root_key,
             signing_key_pkcs8: secrets.signing_key_pkcs8,
             signing_key_id: secrets.signing_key_id,
+            revoked_tokens: secrets.revoked_tokens,
         })
     }
 
@@ -272,11 +280,13 @@ pub(super) fn secrets_from_value(value: Value, ctx: &str) -> Result<Secrets, Cre
 
     check_id(&format!("{ctx}.signingKeyId"), &raw.signing_key_id, false)?;
     check_source(&raw.source, &format!("{ctx}.source"))?;
+    let revoked_tokens = parse_revoked(raw.revoked_tokens, ctx)?;
     Ok(Secrets {
         root_key,
         signing_key_pkcs8,
         signing_key_id: raw.signing_key_id,
         source: raw.source,
+        revoked_tokens,
     })
 }
 
@@ -289,4 +299,11 @@ fn is_one_password_file(top: &Map<String, Value>) -> bool {
         .iter()
         .any(|k| top.contains_key(*k))
         || (top.contains_key("version") && top.contains_key("deviceUuid"))
+}
+
+/// Whether a file's JSON holds sealed secrets (so that a rewrite seals them again).
+pub(super) fn is_sealed(text: &str) -> bool {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    serde_json::from_str::<Value>(text)
+        .is_ok_and(|v| v.get("secrets").and_then(|s| s.get("sealed")).is_some())
 }

@@ -16,7 +16,9 @@
 //!       "rootKey": "<base64url, 32 bytes>",
 //!       "signingKey": "<base64url, PKCS#8 DER of a P-256 private key>",
 //!       "signingKeyId": "<26 lowercase base32>",
-//!       "source": { "kind": "connect", "url": "…", "token": "…" }
+//!       "source": { "kind": "connect", "url": "…", "token": "…" },
+//!       "revokedTokens": [ { "jti": "<26 lowercase base32>", "revokedAt": 1742562395,
+//!                            "expiresAt": 1745154395 } ]
 //!     }
 //!   }
 //! }
@@ -36,7 +38,9 @@
 //! passphrase, of the JSON of the `plain` object. Its associated data binds the identities,
 //! `createdAt`, `sourceKind` and the KDF parameters, so none of them can be edited or swapped
 //! between files. The source lives inside the secrets because it may hold a secret (an upstream
-//! token); `sourceKind` repeats its kind in the clear for humans and must match it.
+//! token); `sourceKind` repeats its kind in the clear for humans and must match it. The revocation
+//! list (`revokedTokens`, optional) is there too, so sealing authenticates it: see
+//! [`RevokedToken`] and `latchkey token revoke`, which rewrites the file in place.
 //!
 //! A real 1Password Connect `1password-credentials.json` is recognised and refused with
 //! [`CredentialsError::OnePasswordFile`].
@@ -56,7 +60,11 @@ use crate::{ids, timefmt};
 mod fields;
 mod file;
 mod layout;
+mod revocations;
 mod sealing;
+mod update;
+
+pub use revocations::{RevokedToken, MAX_REVOKED_TOKENS};
 
 use fields::parse_signing_key;
 
@@ -134,6 +142,8 @@ pub struct Credentials {
     pub signing_key_pkcs8: Zeroizing<Vec<u8>>,
     /// 26 lowercase base32 characters; the JWT header `kid`.
     pub signing_key_id: String,
+    /// Tokens revoked with `latchkey token revoke`: every process sharing the file refuses them.
+    pub revoked_tokens: Vec<RevokedToken>,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -147,6 +157,7 @@ impl std::fmt::Debug for Credentials {
             .field("root_key", &self.root_key)
             .field("signing_key_pkcs8", &format_args!("<redacted>"))
             .field("signing_key_id", &self.signing_key_id)
+            .field("revoked_tokens", &self.revoked_tokens.len())
             .finish_non_exhaustive()
     }
 }
@@ -172,6 +183,7 @@ impl Credentials {
             root_key: RootKey::generate(),
             signing_key_pkcs8: Zeroizing::new(der.as_bytes().to_vec()),
             signing_key_id: ids::new_id(),
+            revoked_tokens: Vec::new(),
         }
     }
 

@@ -63,17 +63,36 @@ impl Store {
             .collect()
     }
 
-    /// Marks tokens revoked, by token id or by name. Returns the ids revoked.
-    pub async fn revoke_tokens(&self, jti_or_name: &str, now: i64) -> StoreResult<Vec<String>> {
-        let targets: Vec<String> = self
+    /// The recorded tokens whose id or name is `jti_or_name`, revoked or not.
+    pub async fn tokens_matching(&self, jti_or_name: &str) -> StoreResult<Vec<TokenRecord>> {
+        Ok(self
             .list_tokens()
             .await?
             .into_iter()
-            .filter(|t| t.revoked_at.is_none() && (t.jti == jti_or_name || t.name == jti_or_name))
+            .filter(|t| t.jti == jti_or_name || t.name == jti_or_name)
+            .collect())
+    }
+
+    /// Marks tokens revoked, by token id or by name. Returns the ids revoked.
+    ///
+    /// This is the store's copy only, for `latchkey token list`: the revocation every process
+    /// enforces is the credentials file's list (`latchkey token revoke`, docs/design.md §5).
+    pub async fn revoke_tokens(&self, jti_or_name: &str, now: i64) -> StoreResult<Vec<String>> {
+        let targets: Vec<String> = self
+            .tokens_matching(jti_or_name)
+            .await?
+            .into_iter()
+            .filter(|t| t.revoked_at.is_none())
             .map(|t| t.jti)
             .collect();
+        self.mark_tokens_revoked(&targets, now).await?;
+        Ok(targets)
+    }
+
+    /// Sets `revoked_at` of the given token ids that are recorded and not yet revoked.
+    pub async fn mark_tokens_revoked(&self, jtis: &[String], now: i64) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
-        for jti in &targets {
+        for jti in jtis {
             sqlx::query("UPDATE tokens SET revoked_at = ? WHERE jti = ? AND revoked_at IS NULL")
                 .bind(now)
                 .bind(jti)
@@ -81,11 +100,12 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
-        Ok(targets)
+        Ok(())
     }
 
-    /// Whether the token with this id has been revoked (unknown ids are not revoked: a token's
-    /// signature is what makes it valid; the table is a revocation list and an inventory).
+    /// Whether the store records the token with this id as revoked (unknown ids are not: a
+    /// token's signature is what makes it valid). Checked besides the credentials file's list,
+    /// which is the one that every replica shares and the database cannot override.
     pub async fn token_revoked(&self, jti: &str) -> StoreResult<bool> {
         let revoked: Option<Option<i64>> =
             sqlx::query_scalar("SELECT revoked_at FROM tokens WHERE jti = ?")

@@ -12,7 +12,7 @@ fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn claims(app: &TestApp) -> Claims {
+pub(crate) fn claims(app: &TestApp) -> Claims {
     Claims {
         auuid: app.credentials.account_id.clone(),
         fts: vec!["vaultaccess".into()],
@@ -25,22 +25,26 @@ fn claims(app: &TestApp) -> Claims {
         sub: app.credentials.server_id.clone(),
         jti: latchkey::ids::new_id(),
         iat: latchkey::timefmt::now(),
+        nbf: None,
         exp: None,
     }
 }
 
-fn sign(app: &TestApp, claims: &Claims, kid: Option<&str>) -> String {
+/// Signs `claims` (any JSON-serializable payload) with the app's key, with the signature in the
+/// low-S form latchkey issues (tests/api/token_claims.rs checks the high-S twin separately).
+pub(crate) fn sign(app: &TestApp, claims: &impl serde::Serialize, kid: Option<&str>) -> String {
     let mut header = Header::new(Algorithm::ES256);
     header.kid = kid.map(str::to_string);
-    jsonwebtoken::encode(
+    let token = jsonwebtoken::encode(
         &header,
         claims,
         &EncodingKey::from_ec_der(&app.credentials.signing_key_pkcs8),
     )
-    .unwrap()
+    .unwrap();
+    crate::token_claims::with_low_s(&token)
 }
 
-async fn status_with(app: &TestApp, token: &str) -> crate::helpers::TestResponse {
+pub(crate) async fn status_with(app: &TestApp, token: &str) -> crate::helpers::TestResponse {
     app.get_with("/v1/vaults", token).await
 }
 

@@ -16,6 +16,8 @@ mod openapi;
 mod paths;
 mod process;
 mod replay;
+mod revocation;
 mod sync;
 mod sync_processes;
+mod token_claims;
 mod vaults;

@@ -16,6 +16,7 @@ use super::*;
 mod files;
 mod generate;
 mod parsing;
+mod revocations;
 mod round_trip;
 mod secrecy;
 
