@@ -112,7 +112,16 @@ pub fn load_credentials(config: &CredentialsConfig) -> anyhow::Result<Credential
         anyhow::bail!("no credentials file at {location}; create one with `latchkey init`");
     }
     let passphrase = config.passphrase.as_ref().map(|p| p.as_str());
-    Credentials::load(location, passphrase).map_err(|e| anyhow::anyhow!("{e}"))
+    Credentials::load(location, passphrase).map_err(
+        |e| match Credentials::interrupted_update_backup(Path::new(location)) {
+            Some(backup) => anyhow::anyhow!(
+                "{e} (a `latchkey token revoke` was writing the file, or was interrupted: if the \
+                 file stays unreadable, restore it from {})",
+                backup.display()
+            ),
+            None => anyhow::anyhow!("{e}"),
+        },
+    )
 }
 
 /// Whether an `OP_SESSION` value reads as a file path rather than the file's base64 (base64 may

@@ -104,6 +104,15 @@ fn overwrite(path: &Path, bytes: &[u8], previous: &[u8]) -> Result<(), Credentia
     written
 }
 
+impl Credentials {
+    /// The copy of the file's previous content that an interrupted `record_revocations` left
+    /// behind, if there is one: what to restore a damaged file from.
+    #[must_use]
+    pub fn interrupted_update_backup(path: &Path) -> Option<PathBuf> {
+        Some(backup_path(path)).filter(|b| b.is_file())
+    }
+}
+
 /// `.NAME.revoke-backup` in the file's directory.
 pub(super) fn backup_path(path: &Path) -> PathBuf {
     let name = path

@@ -178,3 +178,22 @@ fn recording_keeps_a_sealed_file_sealed_and_a_base64_file_base64() {
     assert!(!text.trim_start().starts_with('{'), "{text}");
     assert_eq!(load(&b64, None).revoked_tokens, vec![token]);
 }
+
+#[test]
+fn an_interrupted_update_leaves_the_previous_content_to_restore() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("creds.json");
+    let c = sample();
+    c.write_new(&path, None, false).unwrap();
+    assert_eq!(Credentials::interrupted_update_backup(&path), None);
+    let previous = fs::read(&path).unwrap();
+    // What a crash between the backup and the end of the in-place write leaves.
+    fs::write(backup_path(&path), &previous).unwrap();
+    fs::write(&path, &previous[..previous.len() / 2]).unwrap();
+    let backup = Credentials::interrupted_update_backup(&path).unwrap();
+    assert_same(&c, &load(&backup, None));
+    // The next update, on a good file again, replaces the stale backup and removes it.
+    fs::write(&path, &previous).unwrap();
+    Credentials::record_revocations(&path, None, &[revoked(None)], 1).unwrap();
+    assert_eq!(Credentials::interrupted_update_backup(&path), None);
+}
