@@ -41,7 +41,7 @@ pub async fn build(config: &Config) -> anyhow::Result<Service> {
         None => SourceSpec::from_json(&credentials.source)?,
     };
     let store = open_store(&credentials, &config.data_dir).await?;
-    let http_config = HttpConfig {
+    let mut http_config = HttpConfig {
         max_inline_file_kb: config.http.max_inline_file_kb,
         max_body_bytes: config.http.max_body_bytes,
         sync_timeout: config.http.sync_timeout,
@@ -53,6 +53,7 @@ pub async fn build(config: &Config) -> anyhow::Result<Service> {
         },
         ..HttpConfig::default()
     };
+    http_config.limits.max_patch_ops = config.http.max_patch_ops;
     // `dev` gates nothing: its first sync completes before it answers.
     let http_config = if config.role == Role::Dev {
         HttpConfig {

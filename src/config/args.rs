@@ -58,6 +58,9 @@ pub struct HttpArgs {
     /// Largest request body accepted, in KB
     #[arg(long, env = "LATCHKEY_MAX_BODY_KB", default_value_t = 1024)]
     pub max_body_kb: usize,
+    /// Most operations accepted in one PATCH body (a larger one is a 400)
+    #[arg(long, env = "LATCHKEY_MAX_PATCH_OPS", default_value_t = 1000)]
+    pub max_patch_ops: usize,
     /// Log level of latchkey's own messages (error, warn, info, debug, trace)
     #[arg(long, env = "OP_LOG_LEVEL", default_value = "info")]
     pub log_level: String,

@@ -55,6 +55,8 @@ pub struct HttpSettings {
     pub tls: Option<(PathBuf, PathBuf)>,
     pub max_inline_file_kb: u64,
     pub max_body_bytes: usize,
+    /// `LATCHKEY_MAX_PATCH_OPS`.
+    pub max_patch_ops: usize,
     /// `OP_SYNC_TIMEOUT`.
     pub sync_timeout: Duration,
 }
@@ -146,6 +148,7 @@ fn http_settings(
         tls,
         max_inline_file_kb: http.max_inline_file_kb,
         max_body_bytes: http.max_body_kb.saturating_mul(1024),
+        max_patch_ops: http.max_patch_ops,
         sync_timeout,
     }
 }

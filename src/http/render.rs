@@ -3,6 +3,7 @@
 use crate::model::fields::totp::Totp;
 use crate::model::{
     FieldJson, FieldType, FileJson, IdRef, ItemJson, SectionJson, SectionRef, UrlJson, VaultJson,
+    Written,
 };
 use crate::store::{ItemRecord, VaultRecord};
 use crate::timefmt::rfc3339;
@@ -119,16 +120,40 @@ pub fn full(item: &ItemRecord) -> ItemJson {
     json
 }
 
-/// What a write-only token gets back from a write: the item's shape without its contents
-/// (Connect 1.7.1 closed a hole where PATCH let such tokens read items).
-pub fn redacted(item: &ItemRecord) -> ItemJson {
+/// What a token that cannot read the vault gets back from a write: the item's ids, category,
+/// version and timestamps, and of its contents only what this request set (`written`) — never a
+/// value, an OTP code, an entropy, a file or a stored label (Connect 1.7.1 closed a hole where
+/// PATCH let write-only tokens read items).
+pub fn receipt(item: &ItemRecord, written: &Written) -> serde_json::Value {
     let mut json = full(item);
+    json.state = None;
+    json.files = None;
+    if let Some(sections) = json.sections.as_mut() {
+        sections.retain(|s| written.section(&s.id));
+    }
     if let Some(fields) = json.fields.as_mut() {
+        fields.retain(|f| written.field(&f.id));
         for f in fields {
             f.value = None;
             f.totp = None;
             f.entropy = None;
+            if let Some(section) = f.section.as_mut() {
+                section.label = None;
+            }
         }
     }
-    json
+    let mut value = serde_json::to_value(&json).unwrap_or_default();
+    if let Some(object) = value.as_object_mut() {
+        for (key, shown) in [
+            ("title", written.title()),
+            ("favorite", written.favorite()),
+            ("tags", written.tags()),
+            ("urls", written.urls()),
+        ] {
+            if !shown {
+                object.remove(key);
+            }
+        }
+    }
+    value
 }

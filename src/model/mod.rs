@@ -9,7 +9,9 @@ mod wire;
 
 pub use build::{build_item, BuildMode, Limits};
 pub use enums::{Category, FieldType, Purpose, VaultType};
-pub use patch::{apply_patch, to_document};
+pub use patch::{
+    apply_patch, check_op_count, patch_item, to_document, PatchError, Patched, Written, WITHHELD,
+};
 pub use wire::*;
 
 use serde::{Deserialize, Serialize};

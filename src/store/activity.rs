@@ -69,8 +69,8 @@ impl Store {
     }
 
     /// Newest first; returns the page and the total number of entries.
-    /// `vaults` limits the log to entries about those vaults (a token's scope) and the requests
-    /// of token `jti`; `None` is all.
+    /// `vaults` limits the log to entries about those vaults (the ones a token can read) and the
+    /// requests of token `jti`; `None` is all.
     pub async fn list_activity(
         &self,
         limit: i64,

@@ -1,4 +1,4 @@
-//! `GET /v1/activity`: the token's own requests and its vaults' entries, paged.
+//! `GET /v1/activity`: the token's own requests and its readable vaults' entries, paged.
 
 use axum::extract::State;
 use axum::http::HeaderValue;
@@ -39,8 +39,13 @@ pub async fn list(
         .flush(&state.store)
         .await
         .map_err(ApiError::Internal)?;
-    // A token sees its own requests and those about the vaults it names, not the whole server's.
-    let scope = access.vault_ids();
+    // A token sees its own requests and those about the vaults it can read, not the whole
+    // server's: a write-only token must not learn which tokens read what, from where.
+    let scope = access.vault_ids().map(|ids| {
+        ids.into_iter()
+            .filter(|id| access.can_read(id))
+            .collect::<Vec<_>>()
+    });
     let (rows, total) = state
         .store
         .list_activity(limit, offset, scope.as_deref(), &access.jti)

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::{check_bytes, check_len, non_empty, Limits};
+use super::{check_len, non_empty, Limits};
 use crate::ids;
 use crate::model::fields::generator::{self, Recipe};
 use crate::model::fields::{totp, values};
@@ -109,7 +109,7 @@ fn build_field(
             .map(generator::estimate_entropy);
     }
     let value = match value {
-        Some(v) => Some(checked_value(v, field_type, &label, limits)?),
+        Some(v) => Some(checked_value(v, field_type, &id, limits)?),
         None => None,
     };
 
@@ -190,26 +190,33 @@ fn value_and_entropy(
 }
 
 /// Checks the value's size and, for OTP, date and month-year fields, its form; dates and
-/// month-years come back normalised.
+/// month-years come back normalised. Messages name the field by id and never quote the value:
+/// a PATCH that changes a field's type validates the value already stored.
 fn checked_value(
     value: String,
     field_type: FieldType,
-    label: &str,
+    id: &str,
     limits: &Limits,
 ) -> Result<String, String> {
-    check_bytes("field value", &value, limits.max_value_bytes)?;
+    let field = crate::text::quote(id, 64);
+    if value.len() > limits.max_value_bytes {
+        return Err(format!(
+            "Field {field}: the value is too long (at most {} bytes)",
+            limits.max_value_bytes
+        ));
+    }
     match field_type {
         FieldType::Otp if !value.is_empty() => {
-            totp::Totp::parse(&value).map_err(|e| {
-                format!(
-                    "Invalid OTP value for field \"{}\": {e}",
-                    crate::text::clip(label, 64)
-                )
-            })?;
+            totp::Totp::parse(&value)
+                .map_err(|e| format!("Field {field}: Invalid OTP value ({e})"))?;
             Ok(value)
         }
-        FieldType::Date => values::normalize_date(&value).map_err(|e| e.to_string()),
-        FieldType::MonthYear => values::normalize_month_year(&value).map_err(|e| e.to_string()),
+        FieldType::Date => {
+            values::normalize_date(&value).map_err(|e| format!("Field {field}: {e}"))
+        }
+        FieldType::MonthYear => {
+            values::normalize_month_year(&value).map_err(|e| format!("Field {field}: {e}"))
+        }
         _ => Ok(value),
     }
 }

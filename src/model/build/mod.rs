@@ -21,6 +21,8 @@ pub struct Limits {
     pub max_tag_chars: usize,
     pub max_urls: usize,
     pub max_value_bytes: usize,
+    /// Operations in one PATCH body (`LATCHKEY_MAX_PATCH_OPS`).
+    pub max_patch_ops: usize,
 }
 
 impl Default for Limits {
@@ -34,6 +36,7 @@ impl Default for Limits {
             max_tag_chars: 256,
             max_urls: 100,
             max_value_bytes: 256 * 1024,
+            max_patch_ops: 1000,
         }
     }
 }

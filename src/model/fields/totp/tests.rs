@@ -159,23 +159,23 @@ fn errors() {
     );
     assert_eq!(
         parse_err("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&digits=3"),
-        "OTP: digits must be between 6 and 10, got 3"
+        "OTP: digits must be between 6 and 10"
     );
     assert_eq!(
         parse_err("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&digits=11"),
-        "OTP: digits must be between 6 and 10, got 11"
+        "OTP: digits must be between 6 and 10"
     );
     assert_eq!(
         parse_err("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&digits=six"),
-        "OTP: digits must be a number between 6 and 10, got \"six\""
+        "OTP: digits must be a number between 6 and 10"
     );
     assert_eq!(
         parse_err("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&period=0"),
-        "OTP: period must be between 1 and 3600, got 0"
+        "OTP: period must be between 1 and 3600"
     );
     assert_eq!(
         parse_err("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&period=3601"),
-        "OTP: period must be between 1 and 3600, got 3601"
+        "OTP: period must be between 1 and 3600"
     );
     assert!(
         parse_err("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&period=99999999999999999999999")
@@ -183,11 +183,11 @@ fn errors() {
     );
     assert_eq!(
         parse_err("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&algorithm=MD5"),
-        "OTP: unsupported algorithm \"MD5\"; use SHA1, SHA256 or SHA512"
+        "OTP: unsupported algorithm; use SHA1, SHA256 or SHA512"
     );
     assert_eq!(
         parse_err("otpauth://steam/x?secret=JBSWY3DPEHPK3PXP"),
-        "OTP: unsupported OTP type \"steam\"; only totp is supported"
+        "OTP: unsupported OTP type; only totp is supported"
     );
     assert!(parse_err("otpauth:///x?secret=JBSWY3DPEHPK3PXP").contains("no type"));
     assert!(parse_err("otpauth:totp/x?secret=JBSWY3DPEHPK3PXP").contains("malformed"));

@@ -27,7 +27,8 @@ pub const MIN_UNIX_SECONDS: i64 = -62_135_596_800;
 pub const MAX_UNIX_SECONDS: i64 = 253_402_300_799;
 
 /// A field value that does not fit its field type. The message is meant for
-/// API clients.
+/// API clients and never repeats the value: it may be a stored secret (a PATCH
+/// that changes a field's type validates the value already stored).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValueError(pub String);
 
@@ -48,12 +49,7 @@ pub fn normalize_date(input: &str) -> Result<String, ValueError> {
     if value.is_empty() {
         return Ok(String::new());
     }
-    let invalid = || {
-        ValueError(format!(
-            "Invalid DATE value {}: expected YYYY-MM-DD or Unix seconds",
-            crate::text::quote(input, 40)
-        ))
-    };
+    let invalid = || ValueError("Invalid DATE value: expected YYYY-MM-DD or Unix seconds".into());
 
     let unsigned = value
         .strip_prefix('-')
@@ -65,8 +61,7 @@ pub fn normalize_date(input: &str) -> Result<String, ValueError> {
                 Ok(seconds.to_string())
             }
             _ => Err(ValueError(format!(
-                "Invalid DATE value {}: Unix seconds must be between {MIN_UNIX_SECONDS} and {MAX_UNIX_SECONDS} (years 0001 to 9999)",
-                crate::text::quote(input, 40)
+                "Invalid DATE value: Unix seconds must be between {MIN_UNIX_SECONDS} and {MAX_UNIX_SECONDS} (years 0001 to 9999)"
             ))),
         };
     }
@@ -102,10 +97,7 @@ pub fn normalize_month_year(input: &str) -> Result<String, ValueError> {
         return Ok(String::new());
     }
     let invalid = || {
-        ValueError(format!(
-            "Invalid MONTH_YEAR value {}: expected YYYYMM, YYYY/MM, YYYY-MM or MM/YYYY",
-            crate::text::quote(input, 40)
-        ))
+        ValueError("Invalid MONTH_YEAR value: expected YYYYMM, YYYY/MM, YYYY-MM or MM/YYYY".into())
     };
 
     let (year, month) = if let Some((left, right)) = value.split_once('/') {

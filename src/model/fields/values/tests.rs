@@ -78,7 +78,7 @@ fn empty_date_stays_empty() {
 fn invalid_dates() {
     assert_eq!(
         date_err("2024-13-01"),
-        "Invalid DATE value \"2024-13-01\": expected YYYY-MM-DD or Unix seconds"
+        "Invalid DATE value: expected YYYY-MM-DD or Unix seconds"
     );
     for input in [
         "2023-02-29",
@@ -130,14 +130,19 @@ fn absurd_seconds_are_errors() {
     }
 }
 
+/// The value may be a stored secret (a PATCH can change a field's type): messages never quote it.
 #[test]
-fn long_input_is_truncated_in_errors() {
+fn errors_never_quote_the_value() {
     let long = "x".repeat(100_000);
     assert!(date_err(&long).len() < 200);
     assert!(month_year_err(&long).len() < 200);
     let digits = "9".repeat(100_000);
     assert!(date_err(&digits).len() < 250);
-    assert!(date_err("a\u{0}b").contains("\\0"));
+    for secret in ["hunter2-Secret", "99999999999999", "2024-13-45", "13/2024"] {
+        for message in [date_err(secret), month_year_err(secret)] {
+            assert!(!message.contains(secret), "{message}");
+        }
+    }
 }
 
 #[test]
@@ -173,7 +178,7 @@ fn empty_month_year_stays_empty() {
 fn invalid_month_years() {
     assert_eq!(
         month_year_err("2024/13"),
-        "Invalid MONTH_YEAR value \"2024/13\": expected YYYYMM, YYYY/MM, YYYY-MM or MM/YYYY"
+        "Invalid MONTH_YEAR value: expected YYYYMM, YYYY/MM, YYYY-MM or MM/YYYY"
     );
     for input in [
         "202413",

@@ -12,16 +12,23 @@ use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{parse_filter, Auth, FilterQuery, Ids, JsonBody, Meta, QueryParams};
 use crate::http::{render, AppState, RequestMeta};
 use crate::ids;
-use crate::model::{apply_patch, build_item, BuildMode, ItemInput, ItemJson, PatchOp};
+use crate::model::{build_item, BuildMode, ItemData, ItemInput, ItemJson, PatchOp, Written};
 use crate::store::ItemRecord;
 use crate::writes::Change;
 
-/// The body returned by a write: the full item, or its redacted shape for a write-only token.
-fn written(access: &Access, item: &ItemRecord) -> ItemJson {
+mod patching;
+
+/// The body returned by a write: the full item, or for a token that cannot read the vault only
+/// what the request itself set ([`render::receipt`]). `version` is the one to show (see PUT).
+fn written(access: &Access, item: &ItemRecord, sent: &Written, version: i64) -> Response {
     if access.can_read(&item.vault_id) {
-        render::full(item)
+        let mut body = render::full(item);
+        body.version = version;
+        Json(body).into_response()
     } else {
-        render::redacted(item)
+        let mut body = render::receipt(item, sent);
+        body["version"] = version.into();
+        Json(body).into_response()
     }
 }
 
@@ -74,7 +81,7 @@ pub async fn create(
     Meta(meta): Meta,
     ids: Ids,
     JsonBody(body): JsonBody<serde_json::Value>,
-) -> ApiResult<Json<ItemJson>> {
+) -> ApiResult<Response> {
     let input = item_body(body)?;
     require(&state, &meta, &access, Action::Create, &ids.vault, None)?;
     // The path names the vault; a body `vault.id` (JS forces it, Go may send "") is not consulted.
@@ -98,7 +105,12 @@ pub async fn create(
         (&ids.vault, Some(&item.id)),
         Some(item.version),
     );
-    Ok(Json(written(&access, &item)))
+    Ok(written(
+        &access,
+        &item,
+        &Written::everything(),
+        item.version,
+    ))
 }
 
 pub async fn replace(
@@ -107,7 +119,7 @@ pub async fn replace(
     Meta(meta): Meta,
     ids: Ids,
     JsonBody(body): JsonBody<serde_json::Value>,
-) -> ApiResult<Json<ItemJson>> {
+) -> ApiResult<Response> {
     let input = item_body(body)?;
     require(
         &state,
@@ -137,12 +149,20 @@ pub async fn replace(
         }
     }
     let current = find_item(&state, &ids.vault, ids.item()).await?;
-    let updated = update(&state, &meta, &access, &current, input, Change::Replace).await?;
+    let mode = BuildMode::Replace {
+        category: current.category,
+        previous: &current.data,
+    };
+    let (_, data) = build_item(input, &mode, &state.config.limits).map_err(ApiError::BadRequest)?;
+    let updated = update(&state, &meta, &access, &current, &data, Change::Replace).await?;
     // Connect answers a PUT with the version the item had before the update; the next GET shows
     // it plus one. Terraform's provider waits for exactly that, so it is reproduced on purpose.
-    let mut body = written(&access, &updated);
-    body.version = current.version;
-    Ok(Json(body))
+    Ok(written(
+        &access,
+        &updated,
+        &Written::everything(),
+        current.version,
+    ))
 }
 
 pub async fn patch(
@@ -151,7 +171,7 @@ pub async fn patch(
     Meta(meta): Meta,
     ids: Ids,
     JsonBody(ops): JsonBody<Vec<PatchOp>>,
-) -> ApiResult<Json<ItemJson>> {
+) -> ApiResult<Response> {
     require(
         &state,
         &meta,
@@ -160,31 +180,37 @@ pub async fn patch(
         &ids.vault,
         Some(ids.item()),
     )?;
+    let limits = state.config.limits;
+    crate::model::check_op_count(&ops, &limits).map_err(|e| ApiError::bad_request(e.message()))?;
+    let can_read = access.can_read(&ids.vault);
     let current = find_item(&state, &ids.vault, ids.item()).await?;
     if ops.is_empty() {
-        return Ok(Json(written(&access, &current)));
+        return Ok(written(
+            &access,
+            &current,
+            &Written::default(),
+            current.version,
+        ));
     }
-    let input = apply_patch(&current.data, current.category, &ops).map_err(ApiError::BadRequest)?;
-    let updated = update(&state, &meta, &access, &current, input, Change::Patch(&ops)).await?;
-    Ok(Json(written(&access, &updated)))
+    let (ops, outcome) = patching::run(&current, ops, limits, can_read).await?;
+    let (data, sent) = outcome?;
+    let updated = update(&state, &meta, &access, &current, &data, Change::Patch(&ops))
+        .await
+        .map_err(|e| patching::withhold(e, can_read))?;
+    Ok(written(&access, &updated, &sent, updated.version))
 }
 
-/// Validates the new content of `current` (PUT body or patched item), writes it through the
-/// writer and records the activity.
+/// Writes the validated new content of `current` (PUT body or patched item) through the writer
+/// and records the activity.
 async fn update(
     state: &AppState,
     meta: &RequestMeta,
     access: &Access,
     current: &ItemRecord,
-    input: ItemInput,
+    data: &ItemData,
     change: Change<'_>,
 ) -> ApiResult<ItemRecord> {
-    let mode = BuildMode::Replace {
-        category: current.category,
-        previous: &current.data,
-    };
-    let (_, data) = build_item(input, &mode, &state.config.limits).map_err(ApiError::BadRequest)?;
-    let updated = state.writer.update(current, &data, change).await?;
+    let updated = state.writer.update(current, data, change).await?;
     record(
         state,
         meta,
