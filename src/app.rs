@@ -12,9 +12,10 @@ use tokio::net::TcpListener;
 
 use crate::auth::revocations::{spawn_watch, FileVersion, Watch, POLL_INTERVAL};
 use crate::auth::TokenAuthority;
-use crate::config::{Config, CredentialsConfig, Role, SourceSpec};
+use crate::config::{Config, CredentialsConfig, HttpSettings, Role, SourceSpec};
 use crate::credentials::Credentials;
 use crate::crypto::KeyRing;
+use crate::http::serve::ServeLimits;
 use crate::http::{self, AppState, HttpConfig, API_SERVICE_NAME, SYNC_SERVICE_NAME};
 use crate::store::Store;
 use crate::sync::forward::Forwarder;
@@ -29,6 +30,8 @@ pub struct Service {
     pub state: AppState,
     /// What the sync worker reads; `None` when the store is the source of truth.
     pub source: Option<Arc<dyn Source>>,
+    /// Timeouts and the connection cap of the HTTP and HTTPS listeners.
+    pub limits: ServeLimits,
 }
 
 /// Builds every part from `config`: the one place where the deployment is decided.
@@ -80,6 +83,7 @@ pub async fn build(config: &Config) -> anyhow::Result<Service> {
         store,
         state,
         source,
+        limits: serve_limits(&config.http),
     })
 }
 
@@ -104,6 +108,27 @@ fn watch_revocations(
         interval: POLL_INTERVAL,
     };
     spawn_watch(auth.revocations(), watch, seen);
+}
+
+/// The server loop's limits, with the connection cap fitted under the process's open-file limit
+/// (said once when that lowers it: connections must not take the store's descriptors).
+pub fn serve_limits(http: &HttpSettings) -> ServeLimits {
+    let fd_limit = http::serve::open_file_limit();
+    let max_connections = http::serve::fit_to_fd_limit(http.max_connections, fd_limit);
+    if max_connections < http.max_connections {
+        tracing::warn!(
+            configured = http.max_connections,
+            serving = max_connections,
+            open_file_limit = fd_limit,
+            "LATCHKEY_MAX_CONNECTIONS is above what the open-file limit allows; lowered (raise the limit with ulimit -n)"
+        );
+    }
+    ServeLimits {
+        header_timeout: http.header_timeout,
+        idle_timeout: http.idle_timeout,
+        body_timeout: http.body_timeout,
+        max_connections,
+    }
 }
 
 /// Reads the credentials file, with a hint when the path does not exist.
@@ -183,9 +208,10 @@ pub fn state(
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
+    limits: ServeLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    serve_router(listener, state.clone(), http::app(state), shutdown).await
+    serve_router(listener, state.clone(), http::app(state), limits, shutdown).await
 }
 
 /// Like [`serve`], with the router given (the sync process serves only its health routes).
@@ -193,6 +219,7 @@ pub async fn serve_router(
     listener: TcpListener,
     state: AppState,
     router: axum::Router,
+    limits: ServeLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let flusher = {
@@ -207,18 +234,13 @@ pub async fn serve_router(
             }
         })
     };
-    let result = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    http::serve::serve(listener, None, router, limits, shutdown).await;
     flusher.abort();
     if let Err(err) = state.activity.flush(&state.store).await {
         tracing::warn!(error = %err, "could not write the activity log at shutdown");
     }
     state.store.close().await;
-    result.map_err(Into::into)
+    Ok(())
 }
 
 pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
@@ -229,18 +251,15 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
 
 /// Serves `router` over TLS until `shutdown` (alongside the plain HTTP listener).
 pub async fn serve_tls(
-    listener: crate::tls::TlsListener,
+    listener: TcpListener,
+    tls: Arc<rustls::ServerConfig>,
     router: axum::Router,
+    limits: ServeLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    use axum::serve::ListenerExt;
-    axum::serve(
-        listener.tap_io(|_| {}),
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .map_err(Into::into)
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    http::serve::serve(listener, Some(acceptor), router, limits, shutdown).await;
+    Ok(())
 }
 
 /// A shutdown signal that several tasks can wait on.

@@ -18,7 +18,7 @@ use crate::timefmt;
 
 /// How far ahead of this host's clock a token's `iat` and `nbf` may be: tokens issued on another
 /// replica whose clock runs a little fast stay valid, tokens minted for later do not.
-pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(60);
+pub const DEFAULT_CLOCK_SKEW: Duration = crate::config::DEFAULT_TOKEN_CLOCK_SKEW;
 
 const BAD_SIGNATURE: &str = "Invalid token signature";
 const EXPIRED: &str = "Invalid bearer token: token is expired";

@@ -24,7 +24,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         }
     };
     std::fs::create_dir_all(&data_dir)?;
-    let config = Config::for_dev(&args, &data_dir);
+    let config = Config::for_dev(&args, &data_dir)?;
     create_credentials_if_missing(&data_dir)?;
     let service = app::build(&config).await?;
     let engine = first_sync(&service, &args).await?;
@@ -40,7 +40,13 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
             stop,
         ))
     });
-    let result = app::serve(listener, service.state, app::stopped(shutdown)).await;
+    let result = app::serve(
+        listener,
+        service.state,
+        service.limits,
+        app::stopped(shutdown),
+    )
+    .await;
     if let Some(watcher) = watcher {
         let _ = watcher.await;
     }

@@ -29,6 +29,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         listener,
         service.state.clone(),
         router,
+        service.limits,
         app::stopped(shutdown),
     )
     .await;
@@ -80,12 +81,13 @@ async fn spawn_https(
     };
     let tls = crate::tls::server_config(cert, key)?;
     let tcp = app::bind(SocketAddr::new(config.http.bind, config.http.https_port)).await?;
-    let listener = crate::tls::TlsListener::new(tcp, tls)?;
-    tracing::info!(address = %axum::serve::Listener::local_addr(&listener)?, "latchkey api listening for HTTPS");
+    tracing::info!(address = %tcp.local_addr()?, "latchkey api listening for HTTPS");
     let router = crate::http::app(service.state.clone());
     Ok(Some(tokio::spawn(app::serve_tls(
-        listener,
+        tcp,
+        tls,
         router,
+        service.limits,
         app::stopped(shutdown),
     ))))
 }

@@ -61,6 +61,21 @@ pub struct HttpArgs {
     /// Most operations accepted in one PATCH body (a larger one is a 400)
     #[arg(long, env = "LATCHKEY_MAX_PATCH_OPS", default_value_t = 1000)]
     pub max_patch_ops: usize,
+    /// How long a client may take to send a request head, from connecting or from the first
+    /// byte of a next request; also bounds the TLS handshake (Go duration; 0: no limit)
+    #[arg(long, env = "LATCHKEY_HEADER_TIMEOUT", default_value = "10s")]
+    pub header_timeout: String,
+    /// How long a keep-alive connection may wait for its next request (Go duration; 0: no limit)
+    #[arg(long, env = "LATCHKEY_IDLE_TIMEOUT", default_value = "120s")]
+    pub idle_timeout: String,
+    /// How long a client may take to send a request body, from its head (Go duration; 0: no limit)
+    #[arg(long, env = "LATCHKEY_BODY_TIMEOUT", default_value = "60s")]
+    pub body_timeout: String,
+    /// Connections served at once; more wait, unread, in the listen queue (lowered to fit the
+    /// open-file limit)
+    #[arg(long, env = "LATCHKEY_MAX_CONNECTIONS", default_value_t = 4096,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
     /// Log level of latchkey's own messages (error, warn, info, debug, trace)
     #[arg(long, env = "OP_LOG_LEVEL", default_value = "info")]
     pub log_level: String,

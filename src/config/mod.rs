@@ -14,6 +14,9 @@ pub use source::{SourceKind, SourceSpec};
 
 use args::{CredentialArgs, DevArgs, HttpArgs, ServeArgs, StoreArgs};
 
+/// How far a token's `iat`/`nbf` may be ahead of the clock, unless configured (`dev` uses it).
+pub const DEFAULT_TOKEN_CLOCK_SKEW: Duration = Duration::from_secs(60);
+
 /// Which processes' parts to run (docs/design.md §1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
@@ -59,6 +62,14 @@ pub struct HttpSettings {
     pub max_patch_ops: usize,
     /// `OP_SYNC_TIMEOUT`.
     pub sync_timeout: Duration,
+    /// `LATCHKEY_HEADER_TIMEOUT`; `None` when set to 0.
+    pub header_timeout: Option<Duration>,
+    /// `LATCHKEY_IDLE_TIMEOUT`; `None` when set to 0.
+    pub idle_timeout: Option<Duration>,
+    /// `LATCHKEY_BODY_TIMEOUT`; `None` when set to 0.
+    pub body_timeout: Option<Duration>,
+    /// `LATCHKEY_MAX_CONNECTIONS`, as configured (the server fits it under the open-file limit).
+    pub max_connections: usize,
 }
 
 /// Everything a server command needs, read once.
@@ -99,7 +110,7 @@ impl Config {
             role,
             credentials: credentials_config(&args.store.credentials)?,
             data_dir: data_dir(&args.store),
-            http: http_settings(&args.http, args.bind, args.https_port, tls, sync_timeout),
+            http: http_settings(&args.http, args.bind, args.https_port, tls, sync_timeout)?,
             sync_interval,
             log_level: args.http.log_level.clone(),
             bus_configured: args.bus_port.is_some() || args.bus_peers.is_some(),
@@ -110,22 +121,22 @@ impl Config {
     }
 
     /// `dev`: the store (and its credentials file) in `data_dir`, a seed file as the source.
-    pub fn for_dev(args: &DevArgs, data_dir: &Path) -> Config {
-        Config {
+    pub fn for_dev(args: &DevArgs, data_dir: &Path) -> anyhow::Result<Config> {
+        Ok(Config {
             role: Role::Dev,
             credentials: CredentialsConfig {
                 location: dev_credentials_path(data_dir).display().to_string(),
                 passphrase: None,
             },
             data_dir: data_dir.join("data"),
-            http: http_settings(&args.http, args.bind, 0, None, Duration::from_secs(10)),
+            http: http_settings(&args.http, args.bind, 0, None, Duration::from_secs(10))?,
             sync_interval: Duration::from_secs(30),
             log_level: args.http.log_level.clone(),
             bus_configured: false,
             source_override: args.seed.clone().map(|path| SourceSpec::Seed { path }),
             dev_token: args.token.clone(),
-            token_clock_skew: crate::auth::DEFAULT_CLOCK_SKEW,
-        }
+            token_clock_skew: DEFAULT_TOKEN_CLOCK_SKEW,
+        })
     }
 }
 
@@ -140,8 +151,8 @@ fn http_settings(
     https_port: u16,
     tls: Option<(PathBuf, PathBuf)>,
     sync_timeout: Duration,
-) -> HttpSettings {
-    HttpSettings {
+) -> anyhow::Result<HttpSettings> {
+    Ok(HttpSettings {
         bind,
         port: http.port,
         https_port,
@@ -150,7 +161,17 @@ fn http_settings(
         max_body_bytes: http.max_body_kb.saturating_mul(1024),
         max_patch_ops: http.max_patch_ops,
         sync_timeout,
-    }
+        header_timeout: timeout("LATCHKEY_HEADER_TIMEOUT", &http.header_timeout)?,
+        idle_timeout: timeout("LATCHKEY_IDLE_TIMEOUT", &http.idle_timeout)?,
+        body_timeout: timeout("LATCHKEY_BODY_TIMEOUT", &http.body_timeout)?,
+        max_connections: usize::try_from(http.max_connections).unwrap_or(usize::MAX),
+    })
+}
+
+/// A connection timeout: a Go duration, where zero means no limit (as in Go's net/http).
+fn timeout(name: &str, text: &str) -> anyhow::Result<Option<Duration>> {
+    let limit = parse_duration(text).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    Ok(Some(limit).filter(|l| !l.is_zero()))
 }
 
 /// The credentials location of `--credentials` / `OP_SESSION` (or Connect's default path), and
@@ -221,4 +242,29 @@ pub fn passphrase(file: Option<&std::path::Path>) -> anyhow::Result<Option<Strin
     Ok(std::env::var("LATCHKEY_PASSPHRASE")
         .ok()
         .filter(|p| !p.is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::timeout;
+    use std::time::Duration;
+
+    #[test]
+    fn connection_timeouts_parse_and_zero_turns_them_off() {
+        assert_eq!(
+            timeout("LATCHKEY_IDLE_TIMEOUT", "120s").unwrap(),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            timeout("LATCHKEY_HEADER_TIMEOUT", "300ms").unwrap(),
+            Some(Duration::from_millis(300))
+        );
+        assert_eq!(timeout("LATCHKEY_BODY_TIMEOUT", "0").unwrap(), None);
+        assert_eq!(timeout("LATCHKEY_BODY_TIMEOUT", "0s").unwrap(), None);
+        let err = timeout("LATCHKEY_BODY_TIMEOUT", "soon").unwrap_err();
+        assert!(
+            err.to_string().starts_with("LATCHKEY_BODY_TIMEOUT: "),
+            "{err}"
+        );
+    }
 }

@@ -120,10 +120,14 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
         let limit = state.config.max_body_bytes;
         let bytes = axum::body::to_bytes(req.into_body(), limit)
             .await
-            .map_err(|_| {
-                ApiError::PayloadTooLarge(format!(
-                    "Request body is too large (at most {limit} bytes)"
-                ))
+            .map_err(|err| {
+                if super::serve::is_body_timeout(&err) {
+                    ApiError::RequestTimeout("Request body was not received in time".into())
+                } else {
+                    ApiError::PayloadTooLarge(format!(
+                        "Request body is too large (at most {limit} bytes)"
+                    ))
+                }
             })?;
         if bytes.is_empty() {
             return Err(ApiError::bad_request(

@@ -16,13 +16,30 @@ struct Histogram {
     sum: f64,
 }
 
+/// The methods that get their own label; any other token (a method may be any token up to the
+/// header size) is counted as `OTHER`, so that tokenless requests cannot add series.
+const KNOWN_METHODS: [&str; 9] = [
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT",
+];
+
+/// The metrics label of a request method: a known method, else `OTHER`.
+pub fn method_label(method: &str) -> &'static str {
+    KNOWN_METHODS
+        .iter()
+        .find(|known| **known == method)
+        .copied()
+        .unwrap_or("OTHER")
+}
+
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    requests: Mutex<BTreeMap<(&'static str, String, u16), u64>>,
     latency: Mutex<BTreeMap<String, Histogram>>,
 }
 
 impl Metrics {
+    /// Counts one request. `route` must come from a closed set too: a matched route template or
+    /// `unmatched`, never the request path.
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
         {
             let mut requests = self
@@ -30,7 +47,7 @@ impl Metrics {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             *requests
-                .entry((method.to_string(), route.to_string(), status))
+                .entry((method_label(method), route.to_string(), status))
                 .or_default() += 1;
         }
         let seconds = elapsed.as_secs_f64();
@@ -144,4 +161,18 @@ pub fn resident_bytes() -> Option<u64> {
     let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
     let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
     Some(pages * 4096)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::method_label;
+
+    #[test]
+    fn method_labels_come_from_a_closed_set() {
+        assert_eq!(method_label("GET"), "GET");
+        assert_eq!(method_label("PATCH"), "PATCH");
+        assert_eq!(method_label("get"), "OTHER");
+        assert_eq!(method_label("FOOBAR"), "OTHER");
+        assert_eq!(method_label(&"X".repeat(65536)), "OTHER");
+    }
 }

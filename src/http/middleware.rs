@@ -83,6 +83,17 @@ fn requester(req: &Request, request_id: String) -> Requester {
     }
 }
 
+/// The method as the access log shows it: a method may be any token up to the header size, so a
+/// long one is clipped (with its length) rather than logged whole.
+fn loggable_method(method: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 32;
+    if method.len() <= MAX {
+        return method.into();
+    }
+    let head: String = method.chars().take(MAX).collect();
+    format!("{head}… ({} bytes)", method.len()).into()
+}
+
 /// Request id, version header, metrics and one access-log line per request.
 pub async fn around_request(
     State(state): State<AppState>,
@@ -100,6 +111,7 @@ pub async fn around_request(
     let gated = req.uri().path().starts_with("/v1/");
 
     let method = req.method().clone();
+    // The route template, never the path: metrics and logs label by a closed set.
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -121,10 +133,25 @@ pub async fn around_request(
         .metrics
         .observe(method.as_str(), &route, status.as_u16(), elapsed);
     let jti = jti_slot.get().map_or("", String::as_str);
+    let method = loggable_method(method.as_str());
     if let Some(detail) = response.extensions().get::<InternalErrorDetail>() {
         tracing::error!(request_id = %request_id, jti, method = %method, route = %route, status = status.as_u16(), error = %detail.0, "request failed");
     } else {
         tracing::info!(request_id = %request_id, jti, method = %method, route = %route, status = status.as_u16(), micros = elapsed.as_micros() as u64, "request completed");
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loggable_method;
+
+    #[test]
+    fn long_methods_are_clipped_in_the_log() {
+        assert_eq!(loggable_method("GET"), "GET");
+        let huge = "X".repeat(65536);
+        let logged = loggable_method(&huge);
+        assert!(logged.len() < 64, "{logged}");
+        assert!(logged.ends_with("(65536 bytes)"), "{logged}");
+    }
 }

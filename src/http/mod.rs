@@ -8,6 +8,7 @@ mod metrics;
 mod middleware;
 mod render;
 mod routes;
+pub mod serve;
 mod state;
 
 use axum::handler::Handler;

@@ -92,6 +92,38 @@ fn layers_below_http_never_name_it() {
     );
 }
 
+/// The leaves every layer may use; they use no layer themselves.
+const LEAVES: &[&str] = &["src/config", "src/ids.rs", "src/text.rs", "src/timefmt.rs"];
+
+const LAYER_PATHS: &[&str] = &[
+    "crate::app",
+    "crate::cli",
+    "crate::http",
+    "crate::writes",
+    "crate::activity",
+    "crate::auth",
+    "crate::sync",
+    "crate::store",
+    "crate::model",
+    "crate::credentials",
+];
+
+#[test]
+fn leaves_import_no_layer() {
+    let mut offences = Vec::new();
+    for (path, text) in sources() {
+        if !LEAVES.iter().any(|p| path.starts_with(p)) {
+            continue;
+        }
+        for (line, code) in code_lines(&text) {
+            if let Some(name) = LAYER_PATHS.iter().find(|n| code.contains(*n)) {
+                offences.push(format!("{path}:{line} names {name}"));
+            }
+        }
+    }
+    assert!(offences.is_empty(), "leaves using a layer:\n{}", offences.join("\n"));
+}
+
 #[test]
 fn no_source_file_is_too_long() {
     let long: Vec<String> = sources()

@@ -139,3 +139,35 @@ async fn heartbeat_health_and_metrics() {
     assert!(text.contains("latchkey_items 1"), "{text}");
     assert!(text.contains("# TYPE latchkey_http_request_duration_seconds histogram"));
 }
+
+/// Labels come from closed sets: any method token outside the known ones is `OTHER`, any path
+/// outside the route table is `unmatched`, so tokenless requests cannot add series.
+#[tokio::test]
+async fn unknown_methods_and_paths_do_not_grow_the_metrics() {
+    let app = TestApp::new().await;
+    let huge = "X".repeat(64 * 1024);
+    let mut methods: Vec<String> = (0..200).map(|i| format!("FOO{i}")).collect();
+    methods.push(huge.clone());
+    for (i, name) in methods.iter().enumerate() {
+        let method = Method::from_bytes(name.as_bytes()).unwrap();
+        let uri = if i % 2 == 0 {
+            format!("/nowhere/{i}")
+        } else {
+            "/v1/vaults".to_string()
+        };
+        let answer = app.send(method, &uri, None, None).await;
+        assert!((400..500).contains(&answer.status), "{}", answer.text());
+    }
+    let text = app.send(Method::GET, "/metrics", None, None).await.text();
+    let series: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("latchkey_http_requests_total{"))
+        .collect();
+    assert!(series.len() <= 4, "{series:#?}");
+    assert!(!text.contains("FOO") && !text.contains("XXXX"), "{text}");
+    assert!(
+        text.contains("method=\"OTHER\",route=\"unmatched\""),
+        "{text}"
+    );
+    assert!(text.len() < 16 * 1024, "{} bytes of metrics", text.len());
+}

@@ -65,7 +65,12 @@ pub async fn change_phase(
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
-    let server = tokio::spawn(serve(listener, app, stopped(stop_rx.clone())));
+    let server = tokio::spawn(serve(
+        listener,
+        app,
+        latchkey::http::serve::ServeLimits::default(),
+        stopped(stop_rx.clone()),
+    ));
     let watcher = tokio::spawn(run_until_stopped(
         engine.clone(),
         Duration::from_secs(30),
