@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use crate::auth::TokenAuthority;
-use crate::config::{Config, CredentialsConfig, Role, SourceSpec};
+use crate::config::{Config, CredentialsConfig, Role, SourceSpec, UpstreamLimits};
 use crate::credentials::Credentials;
 use crate::crypto::KeyRing;
 use crate::http::{self, AppState, HttpConfig, API_SERVICE_NAME, SYNC_SERVICE_NAME};
@@ -59,13 +59,13 @@ pub async fn build(config: &Config) -> anyhow::Result<Service> {
     } else {
         http_config
     };
-    let writer = writer(&credentials, &store, &spec)?;
+    let writer = writer(&credentials, &store, &spec, config.upstream)?;
     let auth = TokenAuthority::new(&credentials, store.clone(), config.dev_token.clone())?;
     let state = AppState::new(store.clone(), auth, writer, http_config);
     let source = if config.role == Role::Api {
         None
     } else {
-        crate::sync::build_source(&spec, store.keys())?
+        crate::sync::build_source(&spec, store.keys(), config.upstream)?
     };
     Ok(Service {
         credentials,
@@ -99,11 +99,12 @@ fn writer(
     credentials: &Credentials,
     store: &Store,
     spec: &SourceSpec,
+    limits: UpstreamLimits,
 ) -> anyhow::Result<ItemWriter> {
     let editor = credentials.server_id.clone();
     Ok(match spec {
         SourceSpec::Connect { url, token } => {
-            let upstream = Arc::new(ConnectSource::new(url, token)?);
+            let upstream = Arc::new(ConnectSource::new(url, token, limits)?);
             ItemWriter::Upstream {
                 store: store.clone(),
                 forwarder: Arc::new(Forwarder::new(store.clone(), upstream, editor)),

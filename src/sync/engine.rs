@@ -12,9 +12,14 @@ use sha2::{Digest, Sha256};
 use super::source::{Source, SourceError, SourceItem};
 use crate::model::{Category, ItemData, StoredFile};
 use crate::store::{SourceWrite, Store, StoreError, VaultChange};
+use crate::text::quote;
 
 /// Items written per transaction: small enough that API writes interleave with a large import.
 const BATCH: usize = 250;
+
+/// A batch is also written once its items' files add up to this much, so that a source with
+/// large files does not make the engine hold many of them at once.
+const BATCH_FILE_BYTES: usize = 32 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -130,8 +135,8 @@ impl Engine {
         for vault in &vaults {
             if !crate::ids::is_valid_id(&vault.id) || !seen.insert(vault.id.clone()) {
                 return Err(SourceError::Invalid(format!(
-                    "the source lists vault id \"{}\" twice or malformed",
-                    vault.id
+                    "the source lists vault id {} twice or malformed",
+                    quote(&vault.id, 40)
                 ))
                 .into());
             }
@@ -189,8 +194,8 @@ impl Engine {
         for meta in metas {
             if !crate::ids::is_valid_id(&meta.id) || !listed.insert(meta.id.clone()) {
                 return Err(SourceError::Invalid(format!(
-                    "the source lists item id \"{}\" twice or malformed",
-                    meta.id
+                    "the source lists item id {} twice or malformed",
+                    quote(&meta.id, 40)
                 ))
                 .into());
             }
@@ -215,7 +220,7 @@ impl Engine {
                 continue;
             }
             batch.push(prepared);
-            if batch.len() >= BATCH {
+            if batch.len() >= BATCH || file_bytes(&batch) >= BATCH_FILE_BYTES {
                 self.apply(vault_id, &mut batch, &[], outcome).await?;
             }
         }
@@ -301,14 +306,21 @@ impl Engine {
             mut data,
             files,
         } = item;
+        if !crate::ids::is_valid_id(&id) {
+            return Err(SourceError::Invalid(format!(
+                "the source gave an item the malformed id {}",
+                quote(&id, 40)
+            ))
+            .into());
+        }
         let mut file_ids = HashSet::new();
         data.body.files = files
             .iter()
             .map(|f| {
                 if !crate::ids::is_valid_id(&f.id) || !file_ids.insert(f.id.clone()) {
                     return Err(SourceError::Invalid(format!(
-                        "item {id} lists file id \"{}\" twice or malformed",
-                        f.id
+                        "item {id} lists file id {} twice or malformed",
+                        quote(&f.id, 40)
                     )));
                 }
                 Ok(StoredFile {
@@ -341,6 +353,15 @@ impl Engine {
             revision,
         })
     }
+}
+
+/// The file content a batch holds.
+fn file_bytes(batch: &[Prepared]) -> usize {
+    batch
+        .iter()
+        .flat_map(|p| p.files.iter())
+        .map(|(_, content)| content.len())
+        .sum()
 }
 
 /// Runs sync until `shutdown` resolves: once at start, then whenever the source may have changed

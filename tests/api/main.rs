@@ -18,4 +18,5 @@ mod process;
 mod replay;
 mod sync;
 mod sync_processes;
+mod sync_upstream;
 mod vaults;
