@@ -3,9 +3,7 @@
 //! transaction so that a kill at any point leaves a consistent store that the next run completes.
 
 use std::collections::HashSet;
-use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
@@ -362,40 +360,4 @@ fn file_bytes(batch: &[Prepared]) -> usize {
         .flat_map(|p| p.files.iter())
         .map(|(_, content)| content.len())
         .sum()
-}
-
-/// Runs sync until `shutdown` resolves: once at start, then whenever the source may have changed
-/// or `interval` has passed.
-pub async fn run_until_stopped(
-    engine: Arc<Engine>,
-    interval: Duration,
-    shutdown: impl Future<Output = ()>,
-) {
-    tokio::pin!(shutdown);
-    loop {
-        let started = Instant::now();
-        match engine.sync_once().await {
-            Ok(outcome) if outcome.changed() => tracing::info!(
-                source = engine.source().kind(),
-                vaults = outcome.vaults,
-                items = outcome.items,
-                added = outcome.items_added,
-                updated = outcome.items_updated,
-                removed = outcome.items_removed,
-                millis = started.elapsed().as_millis() as u64,
-                "sync completed"
-            ),
-            Ok(_) => tracing::debug!(
-                source = engine.source().kind(),
-                "sync found nothing to change"
-            ),
-            Err(err) => {
-                tracing::warn!(source = engine.source().kind(), error = %err, "sync failed; serving the last good data")
-            }
-        }
-        tokio::select! {
-            () = &mut shutdown => break,
-            () = engine.source().changed(interval) => {}
-        }
-    }
 }

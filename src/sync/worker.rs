@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::engine::{run_until_stopped, Engine};
+use super::engine::Engine;
+use super::run::run_until_stopped;
 use super::source::Source;
 use super::sources::connect::ConnectSource;
 use super::sources::file::FileSource;

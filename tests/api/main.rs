@@ -18,5 +18,6 @@ mod process;
 mod replay;
 mod sync;
 mod sync_processes;
+mod sync_retry;
 mod sync_upstream;
 mod vaults;
