@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 
 use crate::auth::revocations::{spawn_watch, FileVersion, Watch, POLL_INTERVAL};
 use crate::auth::TokenAuthority;
-use crate::config::{Config, CredentialsConfig, HttpSettings, Role, SourceSpec};
+use crate::config::{Config, CredentialsConfig, HttpSettings, Role, SourceSpec, UpstreamLimits};
 use crate::credentials::Credentials;
 use crate::crypto::KeyRing;
 use crate::http::serve::ServeLimits;
@@ -66,7 +66,7 @@ pub async fn build(config: &Config) -> anyhow::Result<Service> {
     } else {
         http_config
     };
-    let writer = writer(&credentials, &store, &spec)?;
+    let writer = writer(&credentials, &store, &spec, config.upstream)?;
     let auth = TokenAuthority::new(&credentials, store.clone(), config.dev_token.clone())?
         .with_clock_skew(config.token_clock_skew);
     if config.role != Role::Sync {
@@ -76,7 +76,7 @@ pub async fn build(config: &Config) -> anyhow::Result<Service> {
     let source = if config.role == Role::Api {
         None
     } else {
-        crate::sync::build_source(&spec, store.keys())?
+        crate::sync::build_source(&spec, store.keys(), config.upstream)?
     };
     Ok(Service {
         credentials,
@@ -164,11 +164,12 @@ fn writer(
     credentials: &Credentials,
     store: &Store,
     spec: &SourceSpec,
+    limits: UpstreamLimits,
 ) -> anyhow::Result<ItemWriter> {
     let editor = credentials.server_id.clone();
     Ok(match spec {
         SourceSpec::Connect { url, token } => {
-            let upstream = Arc::new(ConnectSource::new(url, token)?);
+            let upstream = Arc::new(ConnectSource::new(url, token, limits)?);
             ItemWriter::Upstream {
                 store: store.clone(),
                 forwarder: Arc::new(Forwarder::new(store.clone(), upstream, editor)),

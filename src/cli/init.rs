@@ -18,7 +18,11 @@ pub fn run(args: InitArgs) -> anyhow::Result<()> {
     )?;
     if let SourceSpec::Connect { url, token } = &source {
         // Refuses a malformed URL now rather than in the sync worker later.
-        crate::sync::sources::connect::ConnectSource::new(url, token)?;
+        crate::sync::sources::connect::ConnectSource::new(
+            url,
+            token,
+            crate::config::UpstreamLimits::default(),
+        )?;
     }
     let credentials = Credentials::generate(source.to_json());
     credentials

@@ -108,6 +108,16 @@ pub struct ServeArgs {
     /// How far ahead of this host's clock a token's iat and nbf may be
     #[arg(long, env = "LATCHKEY_TOKEN_CLOCK_SKEW", default_value = "60s")]
     pub token_clock_skew: String,
+    /// Largest JSON answer (vault list, item list, item) taken from a `connect` source's
+    /// upstream, in MiB
+    #[arg(long, env = "LATCHKEY_UPSTREAM_MAX_JSON_MB", default_value_t = super::upstream::DEFAULT_MAX_JSON_MB,
+        value_parser = clap::value_parser!(u64).range(1..))]
+    pub upstream_max_json_mb: u64,
+    /// Most file content taken from a `connect` source's upstream for one item (one file, or all
+    /// of its files together), in MiB
+    #[arg(long, env = "LATCHKEY_UPSTREAM_MAX_FILE_MB", default_value_t = super::upstream::DEFAULT_MAX_FILE_MB,
+        value_parser = clap::value_parser!(u64).range(1..))]
+    pub upstream_max_file_mb: u64,
     /// Connect's bus between its processes; latchkey's share the database instead (ignored)
     #[arg(long, env = "OP_BUS_PORT", hide = true)]
     pub bus_port: Option<String>,

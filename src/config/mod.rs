@@ -4,6 +4,7 @@
 pub mod args;
 mod duration;
 mod source;
+mod upstream;
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,7 @@ use std::time::Duration;
 
 pub use duration::parse_duration;
 pub use source::{SourceKind, SourceSpec};
+pub use upstream::UpstreamLimits;
 
 use args::{CredentialArgs, DevArgs, HttpArgs, ServeArgs, StoreArgs};
 
@@ -81,6 +83,8 @@ pub struct Config {
     pub http: HttpSettings,
     /// Longest pause between sync runs (file sources are also watched).
     pub sync_interval: Duration,
+    /// What a `connect` source accepts from its upstream.
+    pub upstream: UpstreamLimits,
     pub log_level: String,
     /// Connect's bus settings were given (latchkey ignores them, and says so once).
     pub bus_configured: bool,
@@ -112,6 +116,7 @@ impl Config {
             data_dir: data_dir(&args.store),
             http: http_settings(&args.http, args.bind, args.https_port, tls, sync_timeout)?,
             sync_interval,
+            upstream: UpstreamLimits::from_mb(args.upstream_max_json_mb, args.upstream_max_file_mb),
             log_level: args.http.log_level.clone(),
             bus_configured: args.bus_port.is_some() || args.bus_peers.is_some(),
             source_override: None,
@@ -131,6 +136,7 @@ impl Config {
             data_dir: data_dir.join("data"),
             http: http_settings(&args.http, args.bind, 0, None, Duration::from_secs(10))?,
             sync_interval: Duration::from_secs(30),
+            upstream: UpstreamLimits::default(),
             log_level: args.http.log_level.clone(),
             bus_configured: false,
             source_override: args.seed.clone().map(|path| SourceSpec::Seed { path }),

@@ -132,8 +132,8 @@ impl From<UpstreamError> for ApiError {
                     _ => ApiError::BadGateway(format!("the upstream Connect server failed; nothing was stored ({message})")),
                 }
             }
-            unreachable @ UpstreamError::Unreachable { .. } => {
-                ApiError::BadGateway(format!("{unreachable}; nothing was stored"))
+            other @ (UpstreamError::Unreachable { .. } | UpstreamError::Refused { .. }) => {
+                ApiError::BadGateway(format!("{other}; nothing was stored"))
             }
         }
     }

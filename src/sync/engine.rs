@@ -3,18 +3,21 @@
 //! transaction so that a kill at any point leaves a consistent store that the next run completes.
 
 use std::collections::HashSet;
-use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
 use super::source::{Source, SourceError, SourceItem};
 use crate::model::{Category, ItemData, StoredFile};
 use crate::store::{SourceWrite, Store, StoreError, VaultChange};
+use crate::text::quote;
 
 /// Items written per transaction: small enough that API writes interleave with a large import.
 const BATCH: usize = 250;
+
+/// A batch is also written once its items' files add up to this much, so that a source with
+/// large files does not make the engine hold many of them at once.
+const BATCH_FILE_BYTES: usize = 32 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -130,8 +133,8 @@ impl Engine {
         for vault in &vaults {
             if !crate::ids::is_valid_id(&vault.id) || !seen.insert(vault.id.clone()) {
                 return Err(SourceError::Invalid(format!(
-                    "the source lists vault id \"{}\" twice or malformed",
-                    vault.id
+                    "the source lists vault id {} twice or malformed",
+                    quote(&vault.id, 40)
                 ))
                 .into());
             }
@@ -189,8 +192,8 @@ impl Engine {
         for meta in metas {
             if !crate::ids::is_valid_id(&meta.id) || !listed.insert(meta.id.clone()) {
                 return Err(SourceError::Invalid(format!(
-                    "the source lists item id \"{}\" twice or malformed",
-                    meta.id
+                    "the source lists item id {} twice or malformed",
+                    quote(&meta.id, 40)
                 ))
                 .into());
             }
@@ -215,7 +218,7 @@ impl Engine {
                 continue;
             }
             batch.push(prepared);
-            if batch.len() >= BATCH {
+            if batch.len() >= BATCH || file_bytes(&batch) >= BATCH_FILE_BYTES {
                 self.apply(vault_id, &mut batch, &[], outcome).await?;
             }
         }
@@ -301,14 +304,21 @@ impl Engine {
             mut data,
             files,
         } = item;
+        if !crate::ids::is_valid_id(&id) {
+            return Err(SourceError::Invalid(format!(
+                "the source gave an item the malformed id {}",
+                quote(&id, 40)
+            ))
+            .into());
+        }
         let mut file_ids = HashSet::new();
         data.body.files = files
             .iter()
             .map(|f| {
                 if !crate::ids::is_valid_id(&f.id) || !file_ids.insert(f.id.clone()) {
                     return Err(SourceError::Invalid(format!(
-                        "item {id} lists file id \"{}\" twice or malformed",
-                        f.id
+                        "item {id} lists file id {} twice or malformed",
+                        quote(&f.id, 40)
                     )));
                 }
                 Ok(StoredFile {
@@ -343,38 +353,11 @@ impl Engine {
     }
 }
 
-/// Runs sync until `shutdown` resolves: once at start, then whenever the source may have changed
-/// or `interval` has passed.
-pub async fn run_until_stopped(
-    engine: Arc<Engine>,
-    interval: Duration,
-    shutdown: impl Future<Output = ()>,
-) {
-    tokio::pin!(shutdown);
-    loop {
-        let started = Instant::now();
-        match engine.sync_once().await {
-            Ok(outcome) if outcome.changed() => tracing::info!(
-                source = engine.source().kind(),
-                vaults = outcome.vaults,
-                items = outcome.items,
-                added = outcome.items_added,
-                updated = outcome.items_updated,
-                removed = outcome.items_removed,
-                millis = started.elapsed().as_millis() as u64,
-                "sync completed"
-            ),
-            Ok(_) => tracing::debug!(
-                source = engine.source().kind(),
-                "sync found nothing to change"
-            ),
-            Err(err) => {
-                tracing::warn!(source = engine.source().kind(), error = %err, "sync failed; serving the last good data")
-            }
-        }
-        tokio::select! {
-            () = &mut shutdown => break,
-            () = engine.source().changed(interval) => {}
-        }
-    }
+/// The file content a batch holds.
+fn file_bytes(batch: &[Prepared]) -> usize {
+    batch
+        .iter()
+        .flat_map(|p| p.files.iter())
+        .map(|(_, content)| content.len())
+        .sum()
 }

@@ -130,7 +130,7 @@ impl Forwarder {
         let item_id = confirmed.id.clone();
         let item = self
             .server
-            .with_files(confirmed, |id| known.get(id).cloned())
+            .with_files(vault_id, confirmed, |id| known.get(id).cloned())
             .await?;
         self.engine.ingest(vault_id, item, revision).await?;
         match self.store.get_item(vault_id, &item_id).await? {

@@ -2,10 +2,12 @@
 
 pub mod engine;
 pub mod forward;
+pub mod run;
 pub mod source;
 pub mod sources;
 pub mod status;
 pub mod worker;
 
-pub use engine::{run_until_stopped, Engine, Outcome, SyncError};
+pub use engine::{Engine, Outcome, SyncError};
+pub use run::run_until_stopped;
 pub use worker::{build_source, run_worker, seed_source};

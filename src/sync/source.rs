@@ -12,7 +12,7 @@ use crate::model::{Category, ItemData, VaultType};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum SourceError {
     /// The source cannot be read at all (missing file, bad zip, upstream down or 401…). Reported
     /// in `/health` and the logs; the store keeps serving the last good data.
@@ -114,5 +114,11 @@ pub trait Source: Send + Sync {
     /// Resolves when the source may have changed (a watched file), or after `interval`.
     fn changed(&self, interval: std::time::Duration) -> BoxFuture<'_, ()> {
         Box::pin(tokio::time::sleep(interval))
+    }
+
+    /// Whether [`Source::changed`] signals changes. A source that cannot (an upstream server) is
+    /// retried with a growing delay after a failure; one that can is retried when it changes.
+    fn watches_changes(&self) -> bool {
+        false
     }
 }

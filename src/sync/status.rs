@@ -4,6 +4,9 @@
 use crate::store::SyncState;
 use crate::timefmt::rfc3339;
 
+/// The most of a source error `/health` repeats.
+const MAX_ERROR_CHARS: usize = 1000;
+
 /// One dependency line of `/health`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dependency {
@@ -56,11 +59,38 @@ pub fn sync(state: Option<&SyncState>, local_only: bool) -> Dependency {
         s.last_success.map_or_else(|| "never".to_string(), rfc3339)
     );
     if let (Some(error), Some(at)) = (&s.last_error, s.error_at) {
+        // Sources keep their messages short and free of names and values; the clip bounds what
+        // an unauthenticated caller is sent even if one does not.
+        let error = crate::text::clip(error, MAX_ERROR_CHARS);
         message.push_str(&format!("; last error at {}: {error}", rfc3339(at)));
     }
     Dependency {
         service: "sync",
         status: if failing { "ERROR" } else { "ACTIVE" },
         message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_error_is_clipped() {
+        let state = SyncState {
+            source_kind: "seed".into(),
+            last_attempt: Some(2),
+            last_success: Some(1),
+            last_error: Some("x".repeat(5000)),
+            error_at: Some(2),
+            vaults: 0,
+            items: 0,
+            runs: 2,
+            failures: 1,
+        };
+        let line = sync(Some(&state), false);
+        assert_eq!(line.status, "ERROR");
+        assert!(line.message.ends_with(&format!("{}…", "x".repeat(10))));
+        assert!(line.message.len() < 1200, "{}", line.message.len());
     }
 }

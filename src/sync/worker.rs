@@ -5,16 +5,22 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::engine::{run_until_stopped, Engine};
+use super::engine::Engine;
+use super::run::run_until_stopped;
 use super::source::Source;
 use super::sources::connect::ConnectSource;
 use super::sources::file::FileSource;
-use crate::config::{SourceKind, SourceSpec};
+use crate::config::{SourceKind, SourceSpec, UpstreamLimits};
 use crate::crypto::KeyRing;
 use crate::store::Store;
 
-/// The source a credentials file (or `latchkey dev --seed`) names; `None` for `none`.
-pub fn build_source(spec: &SourceSpec, keys: &KeyRing) -> anyhow::Result<Option<Arc<dyn Source>>> {
+/// The source a credentials file (or `latchkey dev --seed`) names; `None` for `none`. `limits`
+/// bound what a `connect` source takes from its upstream.
+pub fn build_source(
+    spec: &SourceSpec,
+    keys: &KeyRing,
+    limits: UpstreamLimits,
+) -> anyhow::Result<Option<Arc<dyn Source>>> {
     Ok(match spec {
         SourceSpec::None => None,
         SourceSpec::Seed { path } => Some(Arc::new(seed_source(path.clone(), keys))),
@@ -23,7 +29,9 @@ pub fn build_source(spec: &SourceSpec, keys: &KeyRing) -> anyhow::Result<Option<
             path.clone(),
             super::sources::onepux::parse_file,
         ))),
-        SourceSpec::Connect { url, token } => Some(Arc::new(ConnectSource::new(url, token)?)),
+        SourceSpec::Connect { url, token } => {
+            Some(Arc::new(ConnectSource::new(url, token, limits)?))
+        }
     })
 }
 

@@ -121,7 +121,11 @@ fn leaves_import_no_layer() {
             }
         }
     }
-    assert!(offences.is_empty(), "leaves using a layer:\n{}", offences.join("\n"));
+    assert!(
+        offences.is_empty(),
+        "leaves using a layer:\n{}",
+        offences.join("\n")
+    );
 }
 
 #[test]

@@ -21,6 +21,8 @@ mod replay;
 mod revocation;
 mod sync;
 mod sync_processes;
+mod sync_retry;
+mod sync_upstream;
 mod token_claims;
 mod vaults;
 mod write_only;

@@ -1,9 +1,13 @@
 //! A source backed by a file that parses into a [`Snapshot`] (seed files, 1PUX exports): the file
-//! is re-read when its size or modification time changes, and watched so that a change reaches
-//! the store within a second.
+//! is re-read when it changes, and watched so that a change reaches the store within a second.
+//!
+//! A file that failed to parse is not parsed again until it changes, or until a whole sync
+//! interval has passed without a change (it may name other files, such as a seed file's value
+//! files, that were fixed meanwhile): re-parsing an unchanged broken export every poll costs a
+//! core and fixes nothing.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::config::SourceKind;
@@ -13,15 +17,36 @@ use crate::sync::source::{
 
 type Loader = dyn Fn(&Path) -> Result<Snapshot, SourceError> + Send + Sync;
 
-/// How often a watched file is checked for changes.
+/// How often a watched file is checked for changes (a `stat`, not a read).
 const WATCH_POLL: Duration = Duration::from_millis(200);
 
 pub struct FileSource {
     kind: SourceKind,
     path: PathBuf,
     loader: Arc<Loader>,
-    loaded: Mutex<Option<(Fingerprint, Arc<Indexed>)>>,
+    state: Mutex<State>,
     generation: std::sync::atomic::AtomicU64,
+}
+
+#[derive(Default)]
+struct State {
+    /// The last good content and the file it came from.
+    loaded: Option<(Fingerprint, Arc<Indexed>)>,
+    /// The file as it was when reading it last failed (`None`: it did not exist), and why.
+    failed: Option<(Option<Fingerprint>, SourceError)>,
+    /// A whole interval passed without a change since the failure: read the file again anyway.
+    retry_due: bool,
+}
+
+impl State {
+    /// What the file looked like at the last read, good or not: the watcher waits for a change
+    /// from this.
+    fn last_read(&self) -> Option<Fingerprint> {
+        match &self.failed {
+            Some((fingerprint, _)) => *fingerprint,
+            None => self.loaded.as_ref().map(|(f, _)| *f),
+        }
+    }
 }
 
 /// A parsed file with its items indexed by (vault id, item id): the engine asks for every item
@@ -43,17 +68,31 @@ impl Indexed {
     }
 }
 
+/// What identifies a version of the file without reading it: size and modification time, and on
+/// Unix the inode (an editor's save-by-rename) and the change time (which any write moves, even
+/// one that restores the modification time).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 struct Fingerprint {
     len: u64,
     modified: Option<SystemTime>,
+    inode: u64,
+    changed: (i64, i64),
 }
 
 fn fingerprint(path: &Path) -> Option<Fingerprint> {
     let meta = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    let (inode, changed) = {
+        use std::os::unix::fs::MetadataExt;
+        (meta.ino(), (meta.ctime(), meta.ctime_nsec()))
+    };
+    #[cfg(not(unix))]
+    let (inode, changed) = (0, (0, 0));
     Some(Fingerprint {
         len: meta.len(),
         modified: meta.modified().ok(),
+        inode,
+        changed,
     })
 }
 
@@ -67,15 +106,20 @@ impl FileSource {
             kind,
             path,
             loader: Arc::new(loader),
-            loaded: Mutex::new(None),
+            state: Mutex::new(State::default()),
             generation: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
-    fn snapshot(&self) -> Result<Arc<Indexed>, SourceError> {
-        self.loaded
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn snapshot(&self) -> Result<Arc<Indexed>, SourceError> {
+        self.state()
+            .loaded
             .as_ref()
             .map(|(_, s)| s.clone())
             .ok_or_else(|| {
@@ -83,12 +127,45 @@ impl FileSource {
             })
     }
 
-    fn loaded_fingerprint(&self) -> Option<Fingerprint> {
-        self.loaded
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .as_ref()
-            .map(|(f, _)| *f)
+    /// Whether the file at `current` needs reading: `Err` repeats the last failure of an
+    /// unchanged file (until a retry is due), `Ok(false)` means the loaded content is current.
+    fn needs_reading(&self, current: Option<Fingerprint>) -> Result<bool, SourceError> {
+        let mut state = self.state();
+        if let Some((failed, error)) = &state.failed {
+            if *failed == current && !state.retry_due {
+                return Err(error.clone());
+            }
+        }
+        state.retry_due = false;
+        if current.is_some() && state.loaded.as_ref().map(|(f, _)| *f) == current {
+            state.failed = None;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn read(&self, current: Option<Fingerprint>) -> BoxFuture<'_, Result<(), SourceError>> {
+        Box::pin(async move {
+            let Some(fingerprint) = current else {
+                return Err(SourceError::Unavailable(format!(
+                    "cannot read {}: no such file",
+                    self.path.display()
+                )));
+            };
+            let loader = self.loader.clone();
+            let path = self.path.clone();
+            let snapshot = tokio::task::spawn_blocking(move || loader(&path))
+                .await
+                .map_err(|e| {
+                    SourceError::Unavailable(format!("reading {} failed: {e}", self.path.display()))
+                })??;
+            let mut state = self.state();
+            state.loaded = Some((fingerprint, Arc::new(Indexed::new(snapshot))));
+            state.failed = None;
+            self.generation
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        })
     }
 }
 
@@ -103,30 +180,15 @@ impl Source for FileSource {
 
     fn refresh(&self) -> BoxFuture<'_, Result<(), SourceError>> {
         Box::pin(async move {
-            let Some(current) = fingerprint(&self.path) else {
-                return Err(SourceError::Unavailable(format!(
-                    "cannot read {}: no such file",
-                    self.path.display()
-                )));
-            };
-            if self.loaded_fingerprint() == Some(current) {
+            let current = fingerprint(&self.path);
+            if !self.needs_reading(current)? {
                 return Ok(());
             }
-            let loader = self.loader.clone();
-            let path = self.path.clone();
-            let snapshot = tokio::task::spawn_blocking(move || loader(&path))
-                .await
-                .map_err(|e| {
-                    SourceError::Unavailable(format!("reading {} failed: {e}", self.path.display()))
-                })??;
-            *self
-                .loaded
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) =
-                Some((current, Arc::new(Indexed::new(snapshot))));
-            self.generation
-                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            Ok(())
+            let result = self.read(current).await;
+            if let Err(error) = &result {
+                self.state().failed = Some((current, error.clone()));
+            }
+            result
         })
     }
 
@@ -186,10 +248,12 @@ impl Source for FileSource {
         })
     }
 
+    /// Polls the file's metadata until it differs from the last read (good or failed), or the
+    /// interval ends; after a failure, the end of an interval makes the next refresh read again.
     fn changed(&self, interval: Duration) -> BoxFuture<'_, ()> {
         Box::pin(async move {
             let deadline = Instant::now() + interval;
-            let seen = self.loaded_fingerprint();
+            let seen = self.state().last_read();
             while Instant::now() < deadline {
                 tokio::time::sleep(
                     WATCH_POLL.min(deadline.saturating_duration_since(Instant::now())),
@@ -199,6 +263,14 @@ impl Source for FileSource {
                     return;
                 }
             }
+            let mut state = self.state();
+            if state.failed.is_some() {
+                state.retry_due = true;
+            }
         })
+    }
+
+    fn watches_changes(&self) -> bool {
+        true
     }
 }

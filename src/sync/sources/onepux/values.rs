@@ -122,18 +122,20 @@ fn ssh_key(payload: &Value) -> Converted {
     }
 }
 
+/// Why a date is refused: never the value itself, which may be anything (messages reach the
+/// unauthenticated `/health` and the logs).
+const NOT_A_DATE: &str = "not a date in Unix seconds or YYYY-MM-DD (years 0001 to 9999)";
+const NOT_A_MONTH: &str = "not a month in the form YYYYMM (or YYYY/MM, YYYY-MM, MM/YYYY)";
+
 /// Unix seconds (or a date as text), kept as Unix seconds, which is what Connect returns.
 fn date(payload: &Value) -> Converted {
     let raw = match payload {
         Value::Null => return Ok((FieldType::Date, None)),
-        Value::Number(n) => match n.as_i64() {
-            Some(seconds) => seconds.to_string(),
-            None => return Err(format!("{n} is not a date in Unix seconds")),
-        },
+        Value::Number(n) => n.as_i64().ok_or(NOT_A_DATE)?.to_string(),
         Value::String(s) => s.clone(),
         other => return Err(format!("expected a number, found {}", kind_of(other))),
     };
-    let seconds = field_values::normalize_date(&raw).map_err(|e| e.0)?;
+    let seconds = field_values::normalize_date(&raw).map_err(|_| NOT_A_DATE)?;
     Ok((FieldType::Date, non_empty(seconds)))
 }
 
@@ -144,12 +146,12 @@ fn month_year(payload: &Value) -> Converted {
         Value::Number(n) => match n.as_u64() {
             Some(0) => return Ok((FieldType::MonthYear, None)),
             Some(n) => n.to_string(),
-            None => return Err(format!("{n} is not a month in the form YYYYMM")),
+            None => return Err(NOT_A_MONTH.into()),
         },
         Value::String(s) => s.clone(),
         other => return Err(format!("expected a number, found {}", kind_of(other))),
     };
-    let month = field_values::normalize_month_year(&raw).map_err(|e| e.0)?;
+    let month = field_values::normalize_month_year(&raw).map_err(|_| NOT_A_MONTH)?;
     Ok((FieldType::MonthYear, non_empty(month)))
 }
 

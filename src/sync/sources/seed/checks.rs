@@ -4,7 +4,6 @@
 use crate::ids;
 use crate::model::fields::{totp, values as field_values};
 use crate::model::FieldType;
-use crate::text::quote;
 
 use super::walk::Ctx;
 
@@ -49,8 +48,7 @@ pub(super) fn parse_name<T: Copy + std::fmt::Display>(
         .filter(|s| !s.is_empty())
         .collect();
     Err(format!(
-        "{at}: unknown {what} {}{hint}; expected one of: {}",
-        quote(given, 60),
+        "{at}: unknown {what}{hint}; expected one of: {}",
         names.join(", ")
     ))
 }

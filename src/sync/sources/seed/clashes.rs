@@ -1,10 +1,12 @@
-//! The messages for two vaults, items, files or fields that would share an id, naming both sides.
+//! The messages for two vaults, items, files or fields that would share an id, naming both sides
+//! by position (names and titles stay out of messages, which reach the unauthenticated
+//! `/health`).
 
 use crate::text::quote;
 
 use super::fields::{FieldSpec, IdOrigin};
 
-/// One vault or item as first seen, to name both sides of an id clash.
+/// One vault, item or file as first seen, to name both sides of an id clash.
 pub(super) struct Seen {
     pub(super) position: usize,
     pub(super) name: String,
@@ -21,28 +23,19 @@ pub(super) fn field_clash(at: &str, first: &FieldSpec, second: &FieldSpec) -> St
         (IdOrigin::Derived, IdOrigin::Derived) => format!(
             "{at}: {a} and {b} have the same label in the same section and would share an id; give one of them an `id`"
         ),
-        _ => format!(
-            "{at}: {a} and {b} have the same id {}",
-            quote(&first.id, 60)
-        ),
+        _ => format!("{at}: {a} and {b} have the same id"),
     }
 }
 
-pub(super) fn clash(what: &str, first: &Seen, second: &Seen, id: &str) -> String {
+/// `what` is `vault`, `item` or `file`. The id is not shown: a derived id is a hash of a name.
+pub(super) fn clash(what: &str, first: &Seen, second: &Seen, _id: &str) -> String {
+    let (a, b) = (first.position, second.position);
     if first.name == second.name && !first.explicit_id && !second.explicit_id {
+        let called = if what == "item" { "title" } else { "name" };
         format!(
-            "{what}s #{} and #{} are both named {} and would share an id; give one of them an `id`",
-            first.position,
-            second.position,
-            quote(&first.name, 60)
+            "{what}s #{a} and #{b} have the same {called} and would share an id; give one of them an `id`"
         )
     } else {
-        format!(
-            "{what}s #{} {} and #{} {} have the same id {id}",
-            first.position,
-            quote(&first.name, 60),
-            second.position,
-            quote(&second.name, 60)
-        )
+        format!("{what}s #{a} and #{b} have the same id")
     }
 }

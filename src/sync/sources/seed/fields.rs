@@ -3,7 +3,6 @@
 
 use crate::ids;
 use crate::model::{FieldInput, FieldType, IdRefInput, Purpose};
-use crate::text::quote;
 
 use super::checks::{check_inner_id, parse_name};
 use super::document::{flag, get, mapping, non_empty_text, text, Entries, Node};
@@ -16,7 +15,8 @@ pub(super) struct FieldSpec {
     pub(super) input: FieldInput,
     pub(super) id: String,
     pub(super) origin: IdOrigin,
-    /// How messages name the field.
+    /// How messages name the field within its item (`field #2`, `section #1, field #3`,
+    /// `` `password` ``).
     pub(super) name: String,
     pub(super) entropy: Option<f64>,
 }
@@ -50,10 +50,7 @@ fn parse_purpose(entries: &Entries, at: &str) -> Result<Purpose, String> {
     Ok(match text(entries, "purpose", at)? {
         None => Purpose::None,
         Some(p) => Purpose::parse(&p).ok_or_else(|| {
-            format!(
-                "{at}: unknown purpose {}; expected USERNAME, PASSWORD, NOTES or \"\"",
-                quote(&p, 60)
-            )
+            format!("{at}: unknown purpose; expected USERNAME, PASSWORD, NOTES or \"\"")
         })?,
     })
 }
@@ -131,13 +128,14 @@ impl Ctx<'_> {
         place: &Place<'_, '_>,
         secrets: &mut Vec<String>,
     ) -> Result<FieldSpec, String> {
-        let prefix = match place {
-            Place::Item(_) => scope.at.to_string(),
+        // How messages name the field within its item: by position, never by label.
+        let name_in_item = match place {
+            Place::Item(_) => format!("field #{}", index + 1),
             Place::Section(section) => {
-                format!("{}, section {}", scope.at, quote(&section.name, 60))
+                format!("section #{}, field #{}", section.position, index + 1)
             }
         };
-        let at = format!("{prefix}, field #{}", index + 1);
+        let at = format!("{}, {name_in_item}", scope.at);
         let keys = match place {
             Place::Item(_) => FIELD_KEYS,
             Place::Section(_) => SECTION_FIELD_KEYS,
@@ -152,7 +150,6 @@ impl Ctx<'_> {
             .or_else(|| given_id.clone())
             .or_else(|| builtin.map(|(id, _)| id.to_string()))
             .ok_or(format!("{at}: a field needs a `label` (or an `id`)"))?;
-        let at = format!("{prefix}, field {}", quote(&name, 60));
         let field_type = match text(entries, "type", &at)? {
             Some(t) => parse_name(&t, FieldType::ALL, FieldType::parse, "field type", &at)?,
             None => builtin.map_or(FieldType::String, |(_, t)| t),
@@ -188,7 +185,7 @@ impl Ctx<'_> {
             },
             id,
             origin,
-            name: format!("field {}", quote(&name, 60)),
+            name: name_in_item,
             entropy,
         })
     }

@@ -8,7 +8,6 @@ use crate::model::{
     build_item, BuildMode, Category, ItemData, ItemInput, Purpose, SectionInput, UrlInput,
 };
 use crate::sync::source::SourceItem;
-use crate::text::quote;
 
 use super::checks::{check_id, parse_name};
 use super::clashes::field_clash;
@@ -27,6 +26,19 @@ pub(super) fn redact(mut message: String, secrets: &[String]) -> String {
         }
     }
     message
+}
+
+/// The item's title and its section and field labels.
+fn names(input: &ItemInput) -> Vec<String> {
+    let sections = input.sections.iter().flatten().flatten();
+    let fields = input.fields.iter().flatten();
+    input
+        .title
+        .iter()
+        .cloned()
+        .chain(sections.filter_map(|s| s.label.clone()))
+        .chain(fields.filter_map(|f| f.label.clone()))
+        .collect()
 }
 
 fn tags(entries: &Entries, at: &str) -> Result<Vec<String>, String> {
@@ -80,7 +92,6 @@ impl Ctx<'_> {
         let entries = mapping(node, ITEM_KEYS, &at, "an item")?;
         let title =
             non_empty_text(entries, "title", &at)?.ok_or(format!("{at}: `title` is required"))?;
-        let at = format!("{vault_at}, item {}", quote(&title, 60));
         let explicit = non_empty_text(entries, "id", &at)?;
         let id = match &explicit {
             Some(id) => {
@@ -183,8 +194,10 @@ impl Ctx<'_> {
         };
         input.category = Some(buildable.as_str().to_string());
         input.fields = Some(fields.into_iter().map(|f| f.input).collect());
+        // The API's rules may quote what they check; names stay out of these messages too.
+        let names = names(&input);
         let (_, mut data) = build_item(input, &BuildMode::Create, &self.limits)
-            .map_err(|e| format!("{at}: {e}"))?;
+            .map_err(|e| format!("{at}: {}", redact(e, &names)))?;
         for field in &mut data.body.fields {
             if let Some(entropy) = entropies.get(&field.id) {
                 field.entropy = Some(*entropy);

@@ -17,8 +17,10 @@
 //!   alphabets and rules of [`crate::model::fields::generator`] and unbiased rejection sampling. Re-parsing an
 //!   unchanged file gives the same values, so a re-sync changes nothing; a different key (another
 //!   credentials file) gives different values, so a committed seed does not reveal them.
-//! * Errors are [`SourceError::Invalid`] messages that name the file, vault, item and field. They
-//!   never contain a value (and, as a second line of defence, any value of the item in question is
+//! * Errors are [`SourceError::Invalid`] messages that name the file and the position of the
+//!   vault, item, section and field (`vault #2, item #1, field #3`). They reach the
+//!   unauthenticated `/health` and the logs, so they never contain a value, nor a vault name, item
+//!   title, section or field label (as a second line of defence, the item's values and names are
 //!   redacted from a message built elsewhere, e.g. by [`crate::model::build_item`]).
 //!
 //! The parse runs top-down: `document` reads YAML or JSON into a tree and `keys` lists the keys

@@ -2,7 +2,6 @@
 //! fields and files.
 
 use crate::ids;
-use crate::text::quote;
 
 use super::checks::check_inner_id;
 use super::document::{list, mapping, non_empty_text, Entries, Node};
@@ -11,8 +10,8 @@ use super::keys::{SECTION_KEYS, SECTION_REF_KEYS};
 pub(super) struct SectionSpec<'n> {
     pub(super) id: String,
     pub(super) label: Option<String>,
-    /// The label, or the id when there is none.
-    pub(super) name: String,
+    /// Its place in the item's `sections`, from 1: how messages name it.
+    pub(super) position: usize,
     pub(super) fields: &'n [Node],
 }
 
@@ -23,31 +22,28 @@ pub(super) fn sections<'n>(entries: &'n Entries, at: &str) -> Result<Vec<Section
         let section = mapping(node, SECTION_KEYS, &section_at, "a section")?;
         let label = non_empty_text(section, "label", &section_at)?;
         let given_id = non_empty_text(section, "id", &section_at)?;
-        let (id, name) = match (&given_id, &label) {
-            (Some(id), Some(label)) => (id.clone(), label.clone()),
-            (Some(id), None) => (id.clone(), id.clone()),
-            (None, Some(label)) => (ids::derived_id("seed-section", label), label.clone()),
+        let id = match (&given_id, &label) {
+            (Some(id), _) => id.clone(),
+            (None, Some(label)) => ids::derived_id("seed-section", label),
             (None, None) => {
                 return Err(format!(
                     "{section_at}: a section needs a `label` (or an `id`)"
                 ))
             }
         };
-        let section_at = format!("{at}, section {}", quote(&name, 60));
         check_inner_id(&id, &section_at, "section")?;
         if let Some(first) = sections.iter().find(|s| s.id == id) {
             return Err(format!(
-                "{at}: sections {} and {} would share the id {}; give one of them another `id` or label",
-                quote(&first.name, 60),
-                quote(&name, 60),
-                quote(&id, 60)
+                "{at}: sections #{} and #{} would share an id (the same label, or the same `id`); give one of them another `id` or label",
+                first.position,
+                index + 1
             ));
         }
         let fields = list(section, "fields", &section_at)?;
         sections.push(SectionSpec {
             id,
             label,
-            name,
+            position: index + 1,
             fields,
         });
     }
@@ -79,10 +75,5 @@ pub(super) fn section_ref(
                 .find(|s| s.label.as_deref() == Some(&wanted))
         })
         .map(|s| s.id.clone())
-        .ok_or_else(|| {
-            format!(
-                "{at}: the item has no section with id or label {}",
-                quote(&wanted, 60)
-            )
-        })
+        .ok_or_else(|| format!("{at}: `section` names no section of the item (by id or label)"))
 }

@@ -10,7 +10,6 @@ use sha2::Sha256;
 use crate::ids;
 use crate::model::{Limits, VaultType};
 use crate::sync::source::{Snapshot, SnapshotVault, SourceVault};
-use crate::text::quote;
 
 use super::checks::{check_id, parse_name};
 use super::clashes::{clash, Seen};
@@ -29,7 +28,8 @@ pub(super) struct Ctx<'a> {
 pub(super) struct Scope<'a> {
     pub(super) vault_id: &'a str,
     pub(super) item_id: &'a str,
-    /// `vault "…", item "…"`.
+    /// `vault #1, item #2`: positions, never names (messages reach the unauthenticated
+    /// `/health`).
     pub(super) at: &'a str,
 }
 
@@ -76,7 +76,6 @@ impl Ctx<'_> {
         let entries = mapping(node, VAULT_KEYS, &at, "a vault")?;
         let name =
             non_empty_text(entries, "name", &at)?.ok_or(format!("{at}: `name` is required"))?;
-        let at = format!("vault {}", quote(&name, 60));
         let explicit = non_empty_text(entries, "id", &at)?;
         let id = match &explicit {
             Some(id) => {

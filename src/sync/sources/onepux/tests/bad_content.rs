@@ -105,7 +105,7 @@ fn bad_items_are_invalid_and_named() {
         ),
         (
             json!({"overview": {"title": "T", "tags": "x"}}),
-            "\"T\": overview.tags: expected a list",
+            "items[0]: overview.tags: expected a list",
         ),
         (
             json!({"overview": {"title": "T", "tags": [[]]}}),
@@ -156,31 +156,31 @@ fn bad_items_are_invalid_and_named() {
         ),
         (
             json!({"details": {"sections": [{"fields": [{"value": {"date": "tomorrow"}}]}]}}),
-            "value.date: Invalid DATE value",
+            "value.date: not a date in Unix seconds or YYYY-MM-DD",
         ),
         (
             json!({"details": {"sections": [{"fields": [{"value": {"date": 1e30}}]}]}}),
-            "value.date: 1e+30 is not a date",
+            "value.date: not a date in Unix seconds",
         ),
         (
             json!({"details": {"sections": [{"fields": [{"value": {"date": 9_223_372_036_854_775_807_i64}}]}]}}),
-            "Unix seconds must be between",
+            "value.date: not a date in Unix seconds",
         ),
         (
             json!({"details": {"sections": [{"fields": [{"value": {"date": u64::MAX}}]}]}}),
-            "is not a date in Unix seconds",
+            "not a date in Unix seconds",
         ),
         (
             json!({"details": {"sections": [{"fields": [{"value": {"monthYear": 202_213}}]}]}}),
-            "value.monthYear: Invalid MONTH_YEAR",
+            "value.monthYear: not a month in the form YYYYMM",
         ),
         (
             json!({"details": {"sections": [{"fields": [{"value": {"monthYear": -1}}]}]}}),
-            "is not a month",
+            "not a month in the form YYYYMM",
         ),
         (
             json!({"details": {"sections": [{"fields": [{"value": {"monthYear": 1e300}}]}]}}),
-            "is not a month",
+            "not a month in the form YYYYMM",
         ),
         (
             json!({"details": {"sections": [{"fields": [{"value": {"file": "x"}}]}]}}),
@@ -218,6 +218,35 @@ fn errors_never_echo_secret_values() {
         {"value": {"concealed": "hunter2"}},
         {"value": {"concealed": ["hunter3"]}}
     ]}]}})));
-    assert!(message.contains("\"Bank\""), "{message}");
+    // The message goes to the unauthenticated /health: the item's position, not its title.
+    assert!(
+        message.contains("accounts[0].vaults[0].items[0]"),
+        "{message}"
+    );
+    assert!(!message.contains("Bank"), "{message}");
     assert!(!message.contains("hunter"), "{message}");
+}
+
+#[test]
+fn unreadable_dates_and_months_are_not_repeated() {
+    for (kind, value) in [
+        ("date", json!("31337-hunter2")),
+        ("date", json!(313_370_000_000_000_i64)),
+        ("date", json!(3.1337e30)),
+        ("monthYear", json!("hunter2")),
+        ("monthYear", json!(313_399)),
+        ("monthYear", json!(3.1337e300)),
+    ] {
+        let message = invalid(one_item(
+            json!({"details": {"sections": [{"fields": [{"value": {kind: value}}]}]}}),
+        ));
+        assert!(
+            message.contains(&format!("value.{kind}: not a")),
+            "{message}"
+        );
+        assert!(
+            !message.contains("hunter") && !message.contains("3133"),
+            "{message}"
+        );
+    }
 }

@@ -37,7 +37,10 @@ fn attachments_are_found_and_missing_ones_are_errors() {
     assert_eq!(file.id, ids::derived_id("1pux-file", "DOC-1/résumé.pdf"));
     // Missing.
     let message = invalid(one_item(doc("eeeeeeeeeeeeeeeeeeeeeeeeee", "gone.txt")));
-    assert!(message.contains("\"My document\""), "{message}");
+    assert!(
+        message.contains("items[0]: details.documentAttributes"),
+        "{message}"
+    );
     assert!(
         message.contains("files/eeeeeeeeeeeeeeeeeeeeeeeeee__gone.txt is missing"),
         "{message}"

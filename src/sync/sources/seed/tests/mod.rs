@@ -5,6 +5,7 @@ mod basics;
 mod errors;
 mod example;
 mod parse_file;
+mod positions;
 mod schema;
 mod values;
 
