@@ -70,8 +70,9 @@ fn clashes_of_vaults_and_items_name_positions() {
 #[test]
 fn messages_from_the_item_rules_do_not_repeat_names() {
     // Blank text passes the seed's own OTP check and reaches the API's rules, whose message
-    // quotes the field's label.
+    // names the field by its id (derived, not the label) and never by its label.
     let item = format!("title: {ITEM}\nfields: [{{label: {FIELD}, type: OTP, value: \"   \"}}]");
     let e = err(&doc(&item));
-    assert_positional(&e, "vault #2, item #2: Invalid OTP value");
+    assert_positional(&e, "vault #2, item #2: Field");
+    assert_positional(&e, "Invalid OTP value");
 }
