@@ -16,6 +16,7 @@ mod openapi;
 mod paths;
 mod process;
 mod replay;
+mod secret_refs;
 mod sync;
 mod sync_processes;
 mod vaults;
