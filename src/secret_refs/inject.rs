@@ -43,10 +43,11 @@ pub fn scan(template: &[u8]) -> Result<Vec<Placeholder>, Error> {
             from = at + SCHEME.len();
             continue;
         }
-        let end = template[at..]
+        let path = at + SCHEME.len();
+        let end = template[path..]
             .iter()
             .position(|&b| !is_bare_reference_byte(b))
-            .map_or(template.len(), |n| at + n);
+            .map_or(template.len(), |n| path + n);
         // Only ASCII bytes were taken, so this is valid UTF-8. Text that does not parse (a URL
         // cut at a space, `op://` in prose) is no bare reference and stays as it is.
         let text = String::from_utf8_lossy(&template[at..end]);

@@ -1,6 +1,7 @@
 //! Streaming masking: every occurrence of a secret in a byte stream becomes [`MASK`], also when
 //! the occurrence is split across reads. Only a tail that could still be the start of a secret
-//! (at most the longest secret's length − 1 bytes) is held back until more bytes or the end.
+//! (at most the longest secret's length − 1 bytes past the last byte written) is held back until
+//! more bytes or the end.
 
 /// What `latchkey run` writes in place of a secret.
 pub const MASK: &[u8] = b"<concealed by latchkey>";
@@ -34,30 +35,57 @@ impl Masker {
     /// Masks `chunk` (after whatever was held back) and returns what can be written now.
     pub fn push(&mut self, chunk: &[u8]) -> Vec<u8> {
         self.pending.extend_from_slice(chunk);
+        self.drain(false)
+    }
+
+    /// The end of the stream: what was held back, masked where it holds a whole secret.
+    pub fn finish(&mut self) -> Vec<u8> {
+        self.drain(true)
+    }
+
+    fn drain(&mut self, end: bool) -> Vec<u8> {
         let buffer = std::mem::take(&mut self.pending);
         let mut out = Vec::with_capacity(buffer.len());
         let mut at = 0;
         while at < buffer.len() {
             let rest = &buffer[at..];
-            if let Some(secret) = self.secrets.iter().find(|s| rest.starts_with(s)) {
-                out.extend_from_slice(MASK);
-                at += secret.len();
-            } else if self.secrets.iter().any(|s| s.starts_with(rest)) {
-                // `rest` is shorter than a secret it begins: wait for the bytes that decide.
-                self.pending = rest.to_vec();
-                break;
-            } else {
-                out.push(buffer[at]);
-                at += 1;
+            match self.longest_at(rest, end) {
+                Step::Secret(length) => {
+                    out.extend_from_slice(MASK);
+                    at += length;
+                }
+                Step::Wait => {
+                    self.pending = rest.to_vec();
+                    break;
+                }
+                Step::Byte => {
+                    out.push(buffer[at]);
+                    at += 1;
+                }
             }
         }
         out
     }
 
-    /// The end of the stream: what was held back is no secret, written as it is.
-    pub fn finish(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.pending)
+    /// What `rest` starts with. Secrets are longest first, so a longer secret that `rest` could
+    /// still become (more bytes to come) wins over a shorter one it already holds.
+    fn longest_at(&self, rest: &[u8], end: bool) -> Step {
+        for secret in &self.secrets {
+            if rest.starts_with(secret) {
+                return Step::Secret(secret.len());
+            }
+            if !end && secret.starts_with(rest) {
+                return Step::Wait;
+            }
+        }
+        Step::Byte
     }
+}
+
+enum Step {
+    Secret(usize),
+    Wait,
+    Byte,
 }
 
 #[cfg(test)]
@@ -109,6 +137,9 @@ mod tests {
         assert_eq!(masker.push(b"cond"), b"second");
         assert_eq!(masker.push(b"x sec"), b"x ");
         assert_eq!(masker.finish(), b"sec");
+        let mut short = Masker::new(["abc", "abcdef"]);
+        assert_eq!(short.push(b"xabcd"), b"x");
+        assert_eq!(short.finish(), b"<concealed by latchkey>d");
         let mut none = Masker::new(Vec::<Vec<u8>>::new());
         assert_eq!(none.push(b"anything"), b"anything");
         assert_eq!(Masker::new([""]).push(b"abc"), b"abc");
