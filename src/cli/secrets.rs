@@ -47,7 +47,7 @@ pub async fn inject(args: InjectArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.out_file {
         refuse_existing(path, args.force)?;
     }
-    let placeholders = inject::scan(&template)?;
+    let placeholders = inject::scan_with(&template, &|name| std::env::var(name).ok())?;
     let references: Vec<_> = placeholders.iter().map(|p| p.reference.clone()).collect();
     let values = match references.is_empty() {
         true => Vec::new(),

@@ -1,6 +1,6 @@
 //! `op inject` templates (developer.1password.com/docs/cli/secrets-template-syntax): references
 //! enclosed in `{{ … }}` (spaces inside the braces allowed, and — as in env files — names with
-//! spaces or quotes) and bare references. Every other byte is copied as it is.
+//! spaces or quotes, and `$VARIABLES`) and bare references. Every other byte is copied as it is.
 //!
 //! A bare reference starts at `op://` not preceded by a letter, digit, `-`, `+`, `\` or `.`, and
 //! runs to the first byte that is not a letter, digit, `-`, `_`, `.`, `/`, `?`, `=` or `&`; one
@@ -30,11 +30,20 @@ fn blocks_bare_start(b: u8) -> bool {
 
 /// Every reference in `template`, in order; an enclosed one that does not parse is an error.
 pub fn scan(template: &[u8]) -> Result<Vec<Placeholder>, Error> {
+    scan_with(template, &|_| None)
+}
+
+/// [`scan`], with `$NAME` and `${NAME}` in enclosed references taken from `vars` (`op inject`
+/// reads them from the environment: `{{ op://$APP_ENV/db/password }}`).
+pub fn scan_with(
+    template: &[u8],
+    vars: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<Placeholder>, Error> {
     let mut found = Vec::new();
     let mut from = 0;
     while let Some(offset) = find(&template[from..], SCHEME) {
         let at = from + offset;
-        if let Some(placeholder) = enclosed(template, at)? {
+        if let Some(placeholder) = enclosed(template, at, vars)? {
             from = placeholder.end;
             found.push(placeholder);
             continue;
@@ -64,7 +73,11 @@ pub fn scan(template: &[u8]) -> Result<Vec<Placeholder>, Error> {
 }
 
 /// `{{ op://… }}` around the reference starting at `at`, on one line.
-fn enclosed(template: &[u8], at: usize) -> Result<Option<Placeholder>, Error> {
+fn enclosed(
+    template: &[u8],
+    at: usize,
+    vars: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Placeholder>, Error> {
     let before = &template[..at];
     let Some(open) = before
         .iter()
@@ -85,10 +98,14 @@ fn enclosed(template: &[u8], at: usize) -> Result<Option<Placeholder>, Error> {
         reference: crate::text::quote(&String::from_utf8_lossy(&template[at..close]), 200),
         reason: "a reference is UTF-8 text".into(),
     })?;
+    let expanded = super::vars::expand(inner, vars).map_err(|reason| Error::Syntax {
+        reference: crate::text::quote(inner.trim(), 200),
+        reason,
+    })?;
     Ok(Some(Placeholder {
         start: open,
         end: close + 2,
-        reference: Reference::parse(inner)?,
+        reference: Reference::parse(&expanded)?,
     }))
 }
 
@@ -165,6 +182,25 @@ mod tests {
         let placeholders = scan(template).unwrap();
         let out = render(template, &placeholders, &[b"ONE".to_vec(), b"TWO".to_vec()]);
         assert_eq!(out, b"\xff\x00 ONE \r\n tail TWO");
+    }
+
+    #[test]
+    fn variables_in_enclosed_references() {
+        let vars = |name: &str| (name == "APP_ENV").then(|| "prod".to_string());
+        let found = scan_with(
+            b"{{ op://$APP_ENV/db/password }} {{ op://${APP_ENV}/x/y }}",
+            &vars,
+        );
+        let found: Vec<String> = found
+            .unwrap()
+            .iter()
+            .map(|p| p.reference.to_string())
+            .collect();
+        assert_eq!(found, ["op://prod/db/password", "op://prod/x/y"]);
+        let err = scan(b"{{ op://$APP_ENV/db/password }}")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("APP_ENV is not set"), "{err}");
     }
 
     #[test]

@@ -28,6 +28,7 @@ mod resolver;
 pub mod run;
 mod select;
 mod ssh;
+pub mod vars;
 
 pub use mask::{Masker, MASK};
 pub use reference::{is_reference, Attribute, Reference, SshFormat};

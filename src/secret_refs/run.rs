@@ -83,17 +83,27 @@ fn env_value(raw: &str) -> Result<String, &'static str> {
         .to_string())
 }
 
-/// Resolves the references among `env`'s values in place; returns the resolved values.
+/// Resolves the references among `env`'s values in place (`$NAME` in them taken from `env`);
+/// returns the resolved values.
 pub async fn resolve_env(
     resolver: &Resolver,
     env: &mut BTreeMap<OsString, OsString>,
 ) -> Result<Vec<String>, Error> {
     let mut names = Vec::new();
     let mut references = Vec::new();
+    let lookup = |name: &str| {
+        let value = env.get(std::ffi::OsStr::new(name))?;
+        value.to_str().map(str::to_string)
+    };
     for (name, value) in env.iter() {
         if let Some(value) = value.to_str().filter(|v| is_reference(v)) {
+            // `op://$APP_ENV/…`: variables come from the same environment.
+            let expanded = super::vars::expand(value, &lookup).map_err(|reason| Error::Syntax {
+                reference: crate::text::quote(value, 200),
+                reason,
+            })?;
             names.push(name.clone());
-            references.push(Reference::parse(value)?);
+            references.push(Reference::parse(&expanded)?);
         }
     }
     let values = resolver.resolve_parsed(&references).await?;

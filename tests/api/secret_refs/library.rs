@@ -329,3 +329,36 @@ async fn a_404_after_a_title_lookup_is_retried() {
     let err = error(&live, "op://Test Vault/db/password").await;
     assert!(err.to_string().contains("does not return it"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ssh_keys_in_openssh_format() {
+    use base64::Engine as _;
+    let live = live().await;
+    let rng = ring::rand::SystemRandom::new();
+    let pkcs8 = ring::signature::Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+    let body = base64::engine::general_purpose::STANDARD.encode(pkcs8.as_ref());
+    let pem = format!("-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n");
+    let vault = live.id("Test Vault").to_string();
+    live.create_in(
+        &vault,
+        json!({"title": "deploy key", "category": "SSH_KEY", "fields": [
+            {"id": "private_key", "type": "SSHKEY", "label": "private key", "value": pem}
+        ]}),
+    )
+    .await;
+    let plain = value(&live, "op://Test Vault/deploy key/private key").await;
+    assert_eq!(plain, pem);
+    let openssh = value(
+        &live,
+        "op://Test Vault/deploy key/private key?ssh-format=openssh",
+    )
+    .await;
+    assert!(
+        openssh.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----\n"),
+        "{}",
+        &openssh[..40]
+    );
+    assert!(openssh.ends_with("-----END OPENSSH PRIVATE KEY-----\n"));
+    let err = error(&live, "op://Test Vault/db/password?ssh-format=openssh").await;
+    assert!(err.to_string().contains("no PKCS#8 private key"), "{err}");
+}

@@ -121,3 +121,43 @@ async fn signals_are_forwarded_to_the_command() {
         assert_eq!(said, Some(format!("got-{signal} {MASK}")));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn variables_pick_the_vault() {
+    let live = live().await;
+    let out = latchkey(&live)
+        .env("APP_ENV", "Prod Env")
+        .env("DB_PW", "op://${APP_ENV}/db/password")
+        .args(["run", "--no-masking", "--", "sh", "-c", "echo $DB_PW"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(text(&out.stdout), "prod-pw\n", "{}", text(&out.stderr));
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("t.tpl");
+    std::fs::write(&template, "pw: {{ op://$APP_ENV/db/password }}\n").unwrap();
+    let out = latchkey(&live)
+        .env("APP_ENV", "Test Vault")
+        .args(["inject", "-i", template.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(
+        text(&out.stdout),
+        "pw: pw-db-123\n",
+        "{}",
+        text(&out.stderr)
+    );
+    let out = latchkey(&live)
+        .env_remove("APP_ENV")
+        .args(["inject", "-i", template.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("APP_ENV is not set"),
+        "{}",
+        text(&out.stderr)
+    );
+}
