@@ -86,4 +86,7 @@ pub enum Error {
     Transport { host: String, reason: String },
     #[error("{0}")]
     Config(String),
+    /// Starting or waiting for `latchkey run`'s command failed.
+    #[error("{0}")]
+    Run(String),
 }

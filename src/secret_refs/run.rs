@@ -124,7 +124,7 @@ pub async fn resolve_env(
 pub async fn run(resolver: &Resolver, mut spec: RunSpec) -> Result<i32, Error> {
     let secrets = resolve_env(resolver, &mut spec.env).await?;
     let Some((program, args)) = spec.command.split_first() else {
-        return Err(Error::Config("no command to run".into()));
+        return Err(Error::Run("no command to run".into()));
     };
     let output = |masking: bool| match masking {
         true => Stdio::piped(),
@@ -140,7 +140,7 @@ pub async fn run(resolver: &Resolver, mut spec: RunSpec) -> Result<i32, Error> {
         .stderr(output(spec.masking))
         .spawn()
         .map_err(|e| {
-            Error::Config(format!(
+            Error::Run(format!(
                 "cannot start {}: {e}",
                 crate::text::quote(&program.to_string_lossy(), 80)
             ))
@@ -218,7 +218,7 @@ mod forward {
                 (SignalKind::hangup(), Signal::SIGHUP),
             ] {
                 let listener = signal(kind)
-                    .map_err(|e| Error::Config(format!("cannot listen for signals: {e}")))?;
+                    .map_err(|e| Error::Run(format!("cannot listen for signals: {e}")))?;
                 listeners.push((listener, signal_number));
             }
             Ok(Signals { listeners })
@@ -235,7 +235,7 @@ mod forward {
                 };
                 let received = tokio::select! {
                     status = child.wait() => {
-                        return status.map_err(|e| Error::Config(format!("waiting for the command: {e}")));
+                        return status.map_err(|e| Error::Run(format!("waiting for the command: {e}")));
                     }
                     _ = int.recv() => Signal::SIGINT,
                     _ = term.recv() => Signal::SIGTERM,
@@ -267,7 +267,7 @@ mod forward {
             child
                 .wait()
                 .await
-                .map_err(|e| Error::Config(format!("waiting for the command: {e}")))
+                .map_err(|e| Error::Run(format!("waiting for the command: {e}")))
         }
     }
 }
