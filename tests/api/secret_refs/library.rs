@@ -290,7 +290,22 @@ async fn fifty_references_to_ten_items_cost_one_vault_list_and_one_request_per_i
         }
     }
     live.clear_requests();
-    let values = live.resolver().resolve_all(&references).await.unwrap();
+    *live.recorder.hold_items.lock().unwrap() = Some(std::time::Duration::from_millis(200));
+    live.recorder
+        .max_in_flight
+        .store(0, std::sync::atomic::Ordering::SeqCst);
+    let values = live
+        .resolver()
+        .with_concurrency(3)
+        .resolve_all(&references)
+        .await
+        .unwrap();
+    // Concurrent, within the cap: each item GET is held long enough for the others to overlap.
+    let most = live
+        .recorder
+        .max_in_flight
+        .load(std::sync::atomic::Ordering::SeqCst);
+    assert!((2..=3).contains(&most), "{most} requests in flight at once");
     let want: Vec<String> = (0..10)
         .flat_map(|n| (0..5).map(move |f| format!("v{n}-{f}")))
         .collect();

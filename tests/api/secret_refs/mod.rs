@@ -6,6 +6,7 @@ mod library;
 mod run;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Request, State};
@@ -26,6 +27,11 @@ pub(crate) struct Recorder {
     pub requests: Arc<Mutex<Vec<String>>>,
     /// Paths answered 404 this many more times (Connect's lag after a write).
     pub fail_404: Arc<Mutex<HashMap<String, usize>>>,
+    /// When set, item GETs are held this long, so that concurrent ones overlap.
+    pub hold_items: Arc<Mutex<Option<std::time::Duration>>>,
+    /// Requests being answered now, and the most there ever were at once.
+    pub in_flight: Arc<AtomicUsize>,
+    pub max_in_flight: Arc<AtomicUsize>,
 }
 
 async fn record(State(recorder): State<Recorder>, request: Request, next: Next) -> Response {
@@ -39,7 +45,15 @@ async fn record(State(recorder): State<Recorder>, request: Request, next: Next) 
             return (axum::http::StatusCode::NOT_FOUND, axum::Json(body)).into_response();
         }
     }
-    next.run(request).await
+    let now = recorder.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    recorder.max_in_flight.fetch_max(now, Ordering::SeqCst);
+    let hold = *recorder.hold_items.lock().unwrap();
+    if let Some(hold) = hold.filter(|_| path.contains("/items/")) {
+        tokio::time::sleep(hold).await;
+    }
+    let response = next.run(request).await;
+    recorder.in_flight.fetch_sub(1, Ordering::SeqCst);
+    response
 }
 
 /// A served latchkey with the items the tests refer to.
