@@ -220,7 +220,7 @@ async fn find_item(client: &Client, vault: &str, reference: &Reference) -> Resul
                 reference: reference.to_string(),
                 part: Part::Item,
                 name: wanted.to_string(),
-                hint: format!(" in vault {vault}"),
+                hint: format!(" in vault {:?} ({vault})", reference.vault),
             })
         }
         several => {

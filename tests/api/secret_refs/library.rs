@@ -193,6 +193,13 @@ async fn unknown_parts_are_named() {
         message.starts_with("op://Test Vault/db/colour: no field or file \"colour\""),
         "{message}"
     );
+    let message = error(&live, "op://Test Vault/nothing/password")
+        .await
+        .to_string();
+    assert!(
+        message.contains("no item \"nothing\" in vault \"Test Vault\""),
+        "{message}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
