@@ -23,7 +23,7 @@ pub async fn read(args: ReadArgs) -> anyhow::Result<()> {
     let resolver = resolver(&args.connect)?;
     let mut value = resolver.resolve_bytes(&args.reference).await?;
     match &args.out_file {
-        Some(path) => write_private(path, &value, args.force),
+        Some(path) => write_private(path, &value, args.force, args.file_mode),
         None => {
             if !args.no_newline {
                 value.push(b'\n');
@@ -55,7 +55,7 @@ pub async fn inject(args: InjectArgs) -> anyhow::Result<()> {
     };
     let output = inject::render(&template, &placeholders, &values);
     match &args.out_file {
-        Some(path) => write_private(path, &output, args.force),
+        Some(path) => write_private(path, &output, args.force, args.file_mode),
         None => write_stdout(&output),
     }
 }
@@ -96,10 +96,10 @@ fn refuse_existing(path: &Path, force: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes `bytes` to `path` readable by its owner only (0600): into a new file beside it, then
-/// renamed over it, so a reader never sees half a secret and a symlink at `path` is replaced,
-/// not followed.
-fn write_private(path: &Path, bytes: &[u8], force: bool) -> anyhow::Result<()> {
+/// Writes `bytes` to `path` with permissions `mode` (0600 unless asked otherwise): into a new
+/// file beside it, then renamed over it, so a reader never sees half a secret and a symlink at
+/// `path` is replaced, not followed.
+fn write_private(path: &Path, bytes: &[u8], force: bool, mode: u32) -> anyhow::Result<()> {
     refuse_existing(path, force)?;
     let name = path
         .file_name()
@@ -115,6 +115,11 @@ fn write_private(path: &Path, bytes: &[u8], force: bool) -> anyhow::Result<()> {
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let written = options.open(&temporary).and_then(|mut file| {
         file.write_all(bytes)?;
+        // Set explicitly: the umask narrows the mode given at creation.
+        #[cfg(unix)]
+        file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(mode))?;
+        #[cfg(not(unix))]
+        let _ = mode;
         file.sync_all()
     });
     let renamed = written.and_then(|()| std::fs::rename(&temporary, path));

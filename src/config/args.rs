@@ -154,6 +154,9 @@ pub struct ReadArgs {
     /// Replace the --out-file if it exists
     #[arg(short, long)]
     pub force: bool,
+    /// Permissions of the --out-file, in octal (as `op`'s --file-mode)
+    #[arg(long, default_value = "0600", value_parser = parse_file_mode)]
+    pub file_mode: u32,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
@@ -169,6 +172,9 @@ pub struct InjectArgs {
     /// Replace the --out-file if it exists
     #[arg(short, long)]
     pub force: bool,
+    /// Permissions of the --out-file, in octal (as `op`'s --file-mode)
+    #[arg(long, default_value = "0600", value_parser = parse_file_mode)]
+    pub file_mode: u32,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
@@ -187,4 +193,12 @@ pub struct RunArgs {
     /// The command and its arguments, after `--`
     #[arg(last = true, required = true)]
     pub command: Vec<std::ffi::OsString>,
+}
+
+/// An octal permission mode such as `0600` or `640`, at most `0777`.
+fn parse_file_mode(text: &str) -> Result<u32, String> {
+    u32::from_str_radix(text.trim(), 8)
+        .ok()
+        .filter(|mode| *mode <= 0o777)
+        .ok_or_else(|| format!("{text:?} is not an octal mode such as 0600"))
 }

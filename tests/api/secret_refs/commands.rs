@@ -126,6 +126,24 @@ async fn read_out_file_is_private_and_force_replaces() {
     assert_eq!(std::fs::read(&path).unwrap(), b"dbuser");
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
+    let out = read(
+        "op://Test Vault/db/password",
+        &["--force", "--file-mode", "0640"],
+    )
+    .output()
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    let out = read(
+        "op://Test Vault/db/password",
+        &["--force", "--file-mode", "999"],
+    )
+    .output()
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2), "clap refuses a bad mode");
     let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
     assert_eq!(leftovers, 1, "no temporary file is left behind");
 }
