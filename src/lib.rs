@@ -3,7 +3,8 @@
 //!
 //! Layers, each importing only the ones below it: `cli` → `app` (composition root) → `http` →
 //! `writes`, `activity`, `auth` → `sync` → `store` → `model`, `filter`, `crypto` and the leaves
-//! (`config`, `ids`, `text`, `timefmt`).
+//! (`config`, `ids`, `text`, `timefmt`). `secret_refs` is a Connect client beside `http`: it
+//! imports `model` and the leaves only.
 
 #![forbid(unsafe_code)]
 
@@ -19,6 +20,7 @@ pub mod filter;
 pub mod http;
 pub mod ids;
 pub mod model;
+pub mod secret_refs;
 pub mod shutdown;
 pub mod store;
 pub mod sync;

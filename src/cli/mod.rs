@@ -1,17 +1,21 @@
-//! The command line: `latchkey init | serve | api | dev | token | vault | healthcheck`.
+//! The command line: `latchkey init | serve | api | dev | token | vault | healthcheck`, and the
+//! Connect clients `read | inject | run` (secret references).
 
 mod admin;
 mod dev;
 mod healthcheck;
 mod init;
 mod revoke;
+mod secrets;
 mod serve;
 
 use clap::{Parser, Subcommand};
 
 pub use admin::{TokenCommand, VaultCommand};
 
-use crate::config::args::{DevArgs, HealthcheckArgs, InitArgs, ServeArgs};
+use crate::config::args::{
+    DevArgs, HealthcheckArgs, InitArgs, InjectArgs, ReadArgs, RunArgs, ServeArgs,
+};
 use crate::config::{Config, Role};
 
 #[derive(Parser, Debug)]
@@ -45,6 +49,12 @@ pub enum Command {
     Vault(VaultCommand),
     /// Probe a running server's /heartbeat (for container HEALTHCHECK); exit 0 when healthy.
     Healthcheck(HealthcheckArgs),
+    /// Print the secret an `op://vault/item/[section/]field` reference points at.
+    Read(ReadArgs),
+    /// Copy a template, replacing its `{{ op://… }}` and bare `op://…` references by secrets.
+    Inject(InjectArgs),
+    /// Run a command with the `op://…` references in its environment replaced by secrets.
+    Run(RunArgs),
 }
 
 /// Entry point of the binary.
@@ -62,7 +72,7 @@ pub fn main() -> std::process::ExitCode {
         }
     };
     match runtime.block_on(run(cli)) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(err) => {
             eprintln!("latchkey: {err:#}");
             std::process::ExitCode::FAILURE
@@ -70,8 +80,10 @@ pub fn main() -> std::process::ExitCode {
     }
 }
 
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
+/// Runs one command; `latchkey run` passes its child's exit code on.
+pub async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    let done = match cli.command {
+        Command::Run(args) => return secrets::run(args).await,
         Command::Init(args) => init::run(args),
         Command::Serve(args) => serve::run(Config::from_serve_args(&args, Role::Both)?).await,
         Command::Api(args) => serve::run(Config::from_serve_args(&args, Role::Api)?).await,
@@ -80,7 +92,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Token(cmd) => admin::token(cmd).await,
         Command::Vault(cmd) => admin::vault(cmd).await,
         Command::Healthcheck(args) => healthcheck::run(args).await,
-    }
+        Command::Read(args) => secrets::read(args).await,
+        Command::Inject(args) => secrets::inject(args).await,
+    };
+    done.map(|()| std::process::ExitCode::SUCCESS)
 }
 
 /// JSON lines for the containers, compact text for `dev`; `level` is `OP_LOG_LEVEL`.

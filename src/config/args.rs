@@ -153,3 +153,83 @@ pub struct HealthcheckArgs {
     #[arg(long, env = "OP_HTTP_PORT", default_value_t = 8080)]
     pub port: u16,
 }
+
+/// Where `latchkey read`, `inject` and `run` resolve secret references: any Connect server.
+#[derive(Args, Debug, Clone)]
+pub struct ConnectArgs {
+    /// URL of the Connect server (latchkey or 1Password's Connect), e.g. http://127.0.0.1:8080
+    #[arg(long = "connect-host", env = "OP_CONNECT_HOST")]
+    pub host: Option<String>,
+    /// Access token for it (prefer the environment variable: arguments show in `ps`)
+    #[arg(
+        long = "connect-token",
+        env = "OP_CONNECT_TOKEN",
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+    /// Most requests in flight at once while resolving
+    #[arg(long, env = "LATCHKEY_CONNECT_CONCURRENCY", default_value_t = 8)]
+    pub connect_concurrency: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct ReadArgs {
+    /// The secret reference, e.g. op://vault/item/[section/]field[?attribute=otp]
+    pub reference: String,
+    /// Do not print a newline after the value
+    #[arg(short, long)]
+    pub no_newline: bool,
+    /// Write the value to this file (mode 0600) instead of stdout
+    #[arg(short, long)]
+    pub out_file: Option<PathBuf>,
+    /// Replace the --out-file if it exists
+    #[arg(short, long)]
+    pub force: bool,
+    /// Permissions of the --out-file, in octal (as `op`'s --file-mode)
+    #[arg(long, default_value = "0600", value_parser = parse_file_mode)]
+    pub file_mode: u32,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct InjectArgs {
+    /// Template to read [default: stdin]
+    #[arg(short, long)]
+    pub in_file: Option<PathBuf>,
+    /// File to write (mode 0600) [default: stdout]
+    #[arg(short, long)]
+    pub out_file: Option<PathBuf>,
+    /// Replace the --out-file if it exists
+    #[arg(short, long)]
+    pub force: bool,
+    /// Permissions of the --out-file, in octal (as `op`'s --file-mode)
+    #[arg(long, default_value = "0600", value_parser = parse_file_mode)]
+    pub file_mode: u32,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Read environment variables from this file too (repeatable; later files win, and env
+    /// files win over the environment)
+    #[arg(long = "env-file")]
+    pub env_files: Vec<PathBuf>,
+    /// Do not conceal secret values in the command's stdout and stderr
+    #[arg(long)]
+    pub no_masking: bool,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// The command and its arguments, after `--`
+    #[arg(last = true, required = true)]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+/// An octal permission mode such as `0600` or `640`, at most `0777`.
+fn parse_file_mode(text: &str) -> Result<u32, String> {
+    u32::from_str_radix(text.trim(), 8)
+        .ok()
+        .filter(|mode| *mode <= 0o777)
+        .ok_or_else(|| format!("{text:?} is not an octal mode such as 0600"))
+}

@@ -128,6 +128,37 @@ fn leaves_import_no_layer() {
     );
 }
 
+/// `secret_refs` is a Connect client: it talks to any server over HTTP and never reaches into
+/// latchkey's own server (it may use `model` wire types and the leaves).
+#[test]
+fn the_secret_reference_client_stays_a_client() {
+    const SERVER_PARTS: &[&str] = &[
+        "crate::http",
+        "crate::store",
+        "crate::app",
+        "crate::sync",
+        "crate::auth",
+        "crate::cli",
+        "axum",
+        "ApiError",
+    ];
+    let mut offences = Vec::new();
+    let mut files = 0;
+    for (path, text) in sources() {
+        if !path.starts_with("src/secret_refs") {
+            continue;
+        }
+        files += 1;
+        for (line, code) in code_lines(&text) {
+            if let Some(name) = SERVER_PARTS.iter().find(|n| code.contains(*n)) {
+                offences.push(format!("{path}:{line} names {name}"));
+            }
+        }
+    }
+    assert!(files >= 5, "src/secret_refs was not found");
+    assert!(offences.is_empty(), "{}", offences.join("\n"));
+}
+
 #[test]
 fn no_source_file_is_too_long() {
     let long: Vec<String> = sources()

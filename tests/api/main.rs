@@ -19,6 +19,7 @@ mod paths;
 mod process;
 mod replay;
 mod revocation;
+mod secret_refs;
 mod sync;
 mod sync_processes;
 mod sync_retry;
