@@ -42,6 +42,7 @@ pub async fn build(config: &Config) -> anyhow::Result<Service> {
         max_inline_file_kb: config.http.max_inline_file_kb,
         max_body_bytes: config.http.max_body_bytes,
         sync_timeout: config.http.sync_timeout,
+        max_activity_pending: config.max_activity_pending,
         source_kind: spec.kind(),
         service_name: if config.role == Role::Sync {
             SYNC_SERVICE_NAME

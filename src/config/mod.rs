@@ -3,6 +3,7 @@
 
 pub mod args;
 mod duration;
+mod limits;
 mod source;
 
 use std::net::IpAddr;
@@ -10,9 +11,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use duration::parse_duration;
+pub use limits::{SourceLimits, ARCHIVE_RATIO_FLOOR};
 pub use source::{SourceKind, SourceSpec};
 
-use args::{CredentialArgs, DevArgs, HttpArgs, ServeArgs, StoreArgs};
+use args::{CredentialArgs, DevArgs, HttpArgs, LimitArgs, ServeArgs, StoreArgs};
 
 /// Which processes' parts to run (docs/design.md §1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,6 +77,10 @@ pub struct Config {
     pub source_override: Option<SourceSpec>,
     /// `latchkey dev --token`: a fixed full-access token.
     pub dev_token: Option<String>,
+    /// What one import of a seed or 1PUX file may read and hold.
+    pub source_limits: SourceLimits,
+    /// `LATCHKEY_MAX_ACTIVITY_PENDING`.
+    pub max_activity_pending: usize,
 }
 
 impl Config {
@@ -99,6 +105,8 @@ impl Config {
             bus_configured: args.bus_port.is_some() || args.bus_peers.is_some(),
             source_override: None,
             dev_token: None,
+            source_limits: source_limits(&args.limits),
+            max_activity_pending: args.limits.max_activity_pending,
         })
     }
 
@@ -117,6 +125,8 @@ impl Config {
             bus_configured: false,
             source_override: args.seed.clone().map(|path| SourceSpec::Seed { path }),
             dev_token: args.token.clone(),
+            source_limits: source_limits(&args.limits),
+            max_activity_pending: args.limits.max_activity_pending,
         }
     }
 }
@@ -142,6 +152,15 @@ fn http_settings(
         max_body_bytes: http.max_body_kb.saturating_mul(1024),
         sync_timeout,
     }
+}
+
+fn source_limits(args: &LimitArgs) -> SourceLimits {
+    SourceLimits::from_mib(
+        args.max_source_data_mb,
+        args.max_source_file_mb,
+        args.max_source_files_mb,
+        args.max_archive_ratio,
+    )
 }
 
 /// The credentials location of `--credentials` / `OP_SESSION` (or Connect's default path), and

@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod bad_input;
+mod bounds;
 mod deploy;
 mod docs;
 mod encryption;
