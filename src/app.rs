@@ -66,7 +66,7 @@ pub async fn build(config: &Config) -> anyhow::Result<Service> {
     let source = if config.role == Role::Api {
         None
     } else {
-        crate::sync::build_source(&spec, store.keys())?
+        crate::sync::build_source(&spec, store.keys(), &config.source_limits)?
     };
     Ok(Service {
         credentials,

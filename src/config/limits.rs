@@ -44,3 +44,12 @@ impl SourceLimits {
         }
     }
 }
+
+/// A limit for messages: `512 MiB`, or `1000 bytes` when it is not a whole number of MiB.
+pub fn size_text(bytes: u64) -> String {
+    if bytes >= 1 << 20 && bytes % (1 << 20) == 0 {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
+    }
+}

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use duration::parse_duration;
-pub use limits::{SourceLimits, ARCHIVE_RATIO_FLOOR};
+pub use limits::{size_text, SourceLimits, ARCHIVE_RATIO_FLOOR};
 pub use source::{SourceKind, SourceSpec};
 
 use args::{CredentialArgs, DevArgs, HttpArgs, LimitArgs, ServeArgs, StoreArgs};

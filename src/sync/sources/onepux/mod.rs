@@ -13,6 +13,9 @@ use std::path::Path;
 
 use zip::ZipArchive;
 
+use archive::Budget;
+
+use crate::config::SourceLimits;
 use crate::sync::source::{Snapshot, SourceError};
 
 mod archive;
@@ -29,14 +32,21 @@ mod values;
 #[cfg(test)]
 mod tests;
 
-/// Parses a 1PUX archive (a zip: export.attributes, export.data, files/…).
+/// Parses a 1PUX archive (a zip: export.attributes, export.data, files/…) within the default
+/// [`SourceLimits`].
 pub fn parse(bytes: &[u8]) -> Result<Snapshot, SourceError> {
-    parse_archive(Cursor::new(bytes), "the input")
+    parse_with(bytes, &SourceLimits::default())
+}
+
+/// Parses a 1PUX archive; an entry that inflates beyond `bounds` is [`SourceError::Invalid`].
+pub fn parse_with(bytes: &[u8], bounds: &SourceLimits) -> Result<Snapshot, SourceError> {
+    let budget = Budget::new(bounds, bytes.len() as u64);
+    parse_archive(Cursor::new(bytes), budget, "the input")
 }
 
 /// Parses the 1PUX archive at `path`. A missing or unreadable file, or one that is not a zip,
 /// is [`SourceError::Unavailable`] with the path.
-pub fn parse_file(path: &Path) -> Result<Snapshot, SourceError> {
+pub fn parse_file(path: &Path, bounds: &SourceLimits) -> Result<Snapshot, SourceError> {
     let name = path.display().to_string();
     let unreadable =
         |e: &dyn fmt::Display| SourceError::Unavailable(format!("cannot read {name}: {e}"));
@@ -45,10 +55,15 @@ pub fn parse_file(path: &Path) -> Result<Snapshot, SourceError> {
     if !metadata.is_file() {
         return Err(unreadable(&"not a regular file"));
     }
-    parse_archive(BufReader::new(file), &name)
+    let budget = Budget::new(bounds, metadata.len());
+    parse_archive(BufReader::new(file), budget, &name)
 }
 
-fn parse_archive<R: Read + Seek>(reader: R, name: &str) -> Result<Snapshot, SourceError> {
+fn parse_archive<R: Read + Seek>(
+    reader: R,
+    mut budget: Budget,
+    name: &str,
+) -> Result<Snapshot, SourceError> {
     let not_1pux = |why: &dyn fmt::Display| {
         SourceError::Unavailable(format!("{name} is not a 1PUX archive: {why}"))
     };
@@ -58,10 +73,17 @@ fn parse_archive<R: Read + Seek>(reader: R, name: &str) -> Result<Snapshot, Sour
         return Err(not_1pux(&"it has no export.data"));
     };
     if let Some(index) = entries.export_attributes {
-        archive::check_attributes(&mut archive, index, name)?;
+        archive::check_attributes(&mut archive, index, &budget, name)?;
     }
-    let accounts = export_data::read_accounts(&mut archive, data_index, &entries, name)?;
+    let accounts = export_data::read_accounts(&mut archive, data_index, &entries, &budget, name)?;
     let (mut snapshot, reads) = snapshot::finish(accounts);
-    attachments::read_files(&mut archive, &entries, reads, &mut snapshot, name)?;
+    attachments::read_files(
+        &mut archive,
+        &entries,
+        reads,
+        &mut snapshot,
+        &mut budget,
+        name,
+    )?;
     Ok(snapshot)
 }

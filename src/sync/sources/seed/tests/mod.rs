@@ -6,6 +6,7 @@ mod errors;
 mod example;
 mod parse_file;
 mod schema;
+mod special_files;
 mod values;
 
 use std::path::{Path, PathBuf};
@@ -20,6 +21,7 @@ use super::generate::{Stream, CHARACTER_SETS};
 use super::item::redact;
 use super::keys::*;
 use super::{parse, parse_file, SeedFormat};
+use crate::config::SourceLimits;
 use crate::ids;
 use crate::model::fields::generator;
 use crate::model::{Category, FieldType, Purpose, StoredField, StoredUrl, VaultType};
