@@ -2,3 +2,4 @@
 //! served chunk by chunk from separately sealed chunks.
 
 mod activity;
+mod archive;
