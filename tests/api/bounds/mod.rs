@@ -3,3 +3,4 @@
 
 mod activity;
 mod archive;
+mod files;
