@@ -92,7 +92,7 @@ async fn contents_are_served_chunk_by_chunk() {
     assert_eq!(frames.unwrap().concat(), b"");
     // Inline content is still offered within OP_MAX_INLINE_FILE_SIZE_KB.
     let small = content(3000, 2);
-    let (item, files) = item_with(&app, &[small.clone()]).await;
+    let (item, files) = item_with(&app, std::slice::from_ref(&small)).await;
     let inline = app
         .get(&format!(
             "{}/files/{}?inline_files=true",
