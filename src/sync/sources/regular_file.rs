@@ -38,10 +38,7 @@ impl From<io::Error> for ReadError {
 /// path swapped in between is caught; the open does not block, see [`open_nonblocking`]); at most
 /// `cap + 1` bytes are read, whatever the file claims.
 pub fn read_regular(path: &Path, cap: u64) -> Result<Vec<u8>, ReadError> {
-    check(&std::fs::metadata(path)?, cap)?;
-    let file = open_nonblocking(path)?;
-    let metadata = file.metadata()?;
-    check(&metadata, cap)?;
+    let (file, metadata) = open_regular(path, cap)?;
     let capacity = usize::try_from(metadata.len().min(cap).min(64 << 20)).unwrap_or(0);
     let mut content = Vec::with_capacity(capacity);
     file.take(cap.saturating_add(1)).read_to_end(&mut content)?;
@@ -49,6 +46,16 @@ pub fn read_regular(path: &Path, cap: u64) -> Result<Vec<u8>, ReadError> {
         return Err(ReadError::TooLarge);
     }
     Ok(content)
+}
+
+/// Opens the regular file at `path`, if it holds at most `cap` bytes, with its metadata; a
+/// FIFO, a device or a directory is refused without blocking.
+pub fn open_regular(path: &Path, cap: u64) -> Result<(File, Metadata), ReadError> {
+    check(&std::fs::metadata(path)?, cap)?;
+    let file = open_nonblocking(path)?;
+    let metadata = file.metadata()?;
+    check(&metadata, cap)?;
+    Ok((file, metadata))
 }
 
 fn check(metadata: &Metadata, cap: u64) -> Result<(), ReadError> {

@@ -7,7 +7,6 @@
 //! value itself).
 
 use std::fmt;
-use std::fs::File;
 use std::io::{BufReader, Cursor, Read, Seek};
 use std::path::Path;
 
@@ -17,6 +16,7 @@ use archive::Budget;
 
 use crate::config::SourceLimits;
 use crate::sync::source::{Snapshot, SourceError};
+use crate::sync::sources::regular_file::open_regular;
 
 mod archive;
 mod attachments;
@@ -48,13 +48,10 @@ pub fn parse_with(bytes: &[u8], bounds: &SourceLimits) -> Result<Snapshot, Sourc
 /// is [`SourceError::Unavailable`] with the path.
 pub fn parse_file(path: &Path, bounds: &SourceLimits) -> Result<Snapshot, SourceError> {
     let name = path.display().to_string();
-    let unreadable =
-        |e: &dyn fmt::Display| SourceError::Unavailable(format!("cannot read {name}: {e}"));
-    let file = File::open(path).map_err(|e| unreadable(&e))?;
-    let metadata = file.metadata().map_err(|e| unreadable(&e))?;
-    if !metadata.is_file() {
-        return Err(unreadable(&"not a regular file"));
-    }
+    // The archive is read in place (only what its entries inflate to is bounded), and never
+    // opened if it is a FIFO or a device.
+    let (file, metadata) = open_regular(path, u64::MAX)
+        .map_err(|e| SourceError::Unavailable(format!("cannot read {name}: {e}")))?;
     let budget = Budget::new(bounds, metadata.len());
     parse_archive(BufReader::new(file), budget, &name)
 }

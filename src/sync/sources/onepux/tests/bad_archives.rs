@@ -38,13 +38,20 @@ fn files_that_cannot_be_read_are_unavailable() {
     assert!(message.contains("missing.1pux"), "{message}");
     assert!(
         unavailable(parse_file(dir.path(), &SourceLimits::default()))
-            .contains("not a regular file")
+            .contains("not a regular file (a directory)")
     );
+    // A FIFO is refused without being opened (opening it would wait for a writer forever).
+    let fifo = dir.path().join("pipe.1pux");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.unwrap().success());
+    let message = unavailable(parse_file(&fifo, &SourceLimits::default()));
+    assert!(message.contains("not a regular file (a FIFO)"), "{message}");
     let text = dir.path().join("notes.1pux");
     std::fs::write(&text, "plain text").unwrap();
     let message = unavailable(parse_file(&text, &SourceLimits::default()));
     assert!(message.starts_with(&format!("{} is not a 1PUX archive: ", text.display())));
 }
+
 #[test]
 fn entries_larger_than_the_limit_are_refused() {
     let entry = Cursor::new(vec![b' '; 100]);
