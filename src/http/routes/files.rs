@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine;
 use serde::Deserialize;
+use zeroize::Zeroizing;
 
 use crate::http::access::{item_read, readable_item};
 use crate::http::error::{ApiError, ApiResult};
@@ -14,7 +15,6 @@ use crate::http::extract::{flag, Auth, Ids, Meta, QueryParams};
 use crate::http::{render, AppState};
 use crate::model::{FileJson, StoredFile};
 use crate::store::{FileReader, ItemRecord, StoreError};
-use zeroize::Zeroizing;
 
 /// The spec names the flag `inline_files`, the API reference `inline_content`: both are accepted.
 #[derive(Deserialize)]
