@@ -2,6 +2,8 @@
 //! that reads on the hot path never wait for a database write (Connect batches its usage reports
 //! the same way).
 
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use crate::auth::Access;
@@ -35,12 +37,70 @@ pub struct Requester {
     pub ip: String,
 }
 
-#[derive(Default)]
+/// The most entries held while the database refuses writes, unless configured
+/// (`LATCHKEY_MAX_ACTIVITY_PENDING`): about 20 MB, several seconds of the benchmark's peak rate.
+pub const DEFAULT_MAX_PENDING: usize = 50_000;
+
+/// Entries waiting for the next flush. While writes fail the buffer keeps the newest `cap`
+/// entries: an audit log that silently grows until the process is killed loses everything, so
+/// the oldest are dropped instead, counted in `/metrics` and reported in a warning.
 pub struct ActivityLog {
-    pending: Mutex<Vec<ActivityRecord>>,
+    pending: Mutex<VecDeque<ActivityRecord>>,
+    cap: usize,
+    /// Entries dropped since the process started.
+    dropped: AtomicU64,
+    /// The part of `dropped` already reported in a warning.
+    reported: AtomicU64,
+}
+
+impl Default for ActivityLog {
+    fn default() -> Self {
+        ActivityLog::with_capacity(DEFAULT_MAX_PENDING)
+    }
 }
 
 impl ActivityLog {
+    /// A buffer that holds at most `cap` entries (at least one).
+    pub fn with_capacity(cap: usize) -> Self {
+        ActivityLog {
+            pending: Mutex::new(VecDeque::new()),
+            cap: cap.max(1),
+            dropped: AtomicU64::new(0),
+            reported: AtomicU64::new(0),
+        }
+    }
+
+    /// Entries waiting to be written.
+    pub fn pending_len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Entries dropped because the buffer was full (`latchkey_activity_dropped_total`).
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<ActivityRecord>> {
+        self.pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Drops the oldest entries beyond the cap, counting them.
+    fn trim(&self, pending: &mut VecDeque<ActivityRecord>) {
+        let excess = pending.len().saturating_sub(self.cap);
+        if excess > 0 {
+            pending.drain(..excess);
+            self.dropped
+                .fetch_add(u64::try_from(excess).unwrap_or(u64::MAX), Ordering::Relaxed);
+        }
+    }
+
+    #[cfg(test)]
+    fn pending_ids(&self) -> Vec<String> {
+        self.lock().iter().map(|e| e.request_id.clone()).collect()
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub fn record(
         &self,
@@ -65,10 +125,9 @@ impl ActivityLog {
             item_id: item_id.map(str::to_string),
             item_version,
         };
-        self.pending
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(entry);
+        let mut pending = self.lock();
+        pending.push_back(entry);
+        self.trim(&mut pending);
     }
 
     /// A successful read of an item.
@@ -84,24 +143,38 @@ impl ActivityLog {
         );
     }
 
-    /// Writes buffered entries to the store.
+    /// Writes buffered entries to the store. On failure the batch goes back in front of the
+    /// entries recorded meanwhile (a transient failure loses nothing), trimmed to the cap.
     pub async fn flush(&self, store: &Store) -> anyhow::Result<()> {
-        let batch = std::mem::take(
-            &mut *self
-                .pending
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
-        if let Err(err) = store.append_activity(&batch).await {
-            // Put the batch back so that a transient failure loses nothing.
-            let mut pending = self
-                .pending
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut batch = std::mem::take(&mut *self.lock());
+        let result = store.append_activity(batch.make_contiguous()).await;
+        if let Err(err) = result {
+            let mut pending = self.lock();
             let newer = std::mem::replace(&mut *pending, batch);
             pending.extend(newer);
+            self.trim(&mut pending);
+            drop(pending);
+            self.report_drops();
             return Err(err.into());
         }
+        self.report_drops();
         Ok(())
     }
+
+    /// One warning per flush for the entries dropped since the last one (never one per entry).
+    fn report_drops(&self) {
+        let dropped = self.dropped();
+        let before = self.reported.swap(dropped, Ordering::Relaxed);
+        if dropped > before {
+            tracing::warn!(
+                dropped = dropped - before,
+                dropped_total = dropped,
+                cap = self.cap,
+                "the activity buffer is full while the database refuses writes; the oldest entries were dropped"
+            );
+        }
+    }
 }
+
+#[cfg(test)]
+mod tests;

@@ -48,6 +48,7 @@ pub async fn build(config: &Config) -> anyhow::Result<Service> {
         max_inline_file_kb: config.http.max_inline_file_kb,
         max_body_bytes: config.http.max_body_bytes,
         sync_timeout: config.http.sync_timeout,
+        max_activity_pending: config.max_activity_pending,
         source_kind: spec.kind(),
         service_name: if config.role == Role::Sync {
             SYNC_SERVICE_NAME
@@ -76,7 +77,7 @@ pub async fn build(config: &Config) -> anyhow::Result<Service> {
     let source = if config.role == Role::Api {
         None
     } else {
-        crate::sync::build_source(&spec, store.keys(), config.upstream)?
+        crate::sync::build_source(&spec, store.keys(), config.upstream, &config.source_limits)?
     };
     Ok(Service {
         credentials,

@@ -81,12 +81,34 @@ pub struct HttpArgs {
     pub log_level: String,
 }
 
+/// Bounds on file sources and on the activity buffer (README, Configuration).
+#[derive(Args, Debug, Clone)]
+pub struct LimitArgs {
+    /// Largest seed file, and largest 1PUX export.data once inflated, in MiB
+    #[arg(long, env = "LATCHKEY_MAX_SOURCE_DATA_MB", default_value_t = 512)]
+    pub max_source_data_mb: u64,
+    /// Largest single document or attachment of a seed or 1PUX source, in MiB
+    #[arg(long, env = "LATCHKEY_MAX_SOURCE_FILE_MB", default_value_t = 128)]
+    pub max_source_file_mb: u64,
+    /// All documents and attachments of one seed or 1PUX import together, in MiB
+    #[arg(long, env = "LATCHKEY_MAX_SOURCE_FILES_MB", default_value_t = 512)]
+    pub max_source_files_mb: u64,
+    /// A 1PUX entry may inflate to at most this many times its compressed size (beyond 1 MiB)
+    #[arg(long, env = "LATCHKEY_MAX_ARCHIVE_RATIO", default_value_t = 100)]
+    pub max_archive_ratio: u64,
+    /// Activity entries held while the database refuses writes; the oldest beyond are dropped
+    #[arg(long, env = "LATCHKEY_MAX_ACTIVITY_PENDING", default_value_t = 50_000)]
+    pub max_activity_pending: usize,
+}
+
 #[derive(Args, Debug)]
 pub struct ServeArgs {
     #[command(flatten)]
     pub store: StoreArgs,
     #[command(flatten)]
     pub http: HttpArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Address to listen on
     #[arg(long, env = "LATCHKEY_BIND", default_value = "0.0.0.0")]
     pub bind: IpAddr,
@@ -140,6 +162,8 @@ pub struct DevArgs {
     pub data_dir: Option<PathBuf>,
     #[command(flatten)]
     pub http: HttpArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Address to listen on
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: IpAddr,

@@ -3,6 +3,7 @@
 
 pub mod args;
 mod duration;
+mod limits;
 mod source;
 mod upstream;
 
@@ -11,10 +12,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use duration::parse_duration;
+pub use limits::{size_text, SourceLimits, ARCHIVE_RATIO_FLOOR};
 pub use source::{SourceKind, SourceSpec};
 pub use upstream::UpstreamLimits;
 
-use args::{CredentialArgs, DevArgs, HttpArgs, ServeArgs, StoreArgs};
+use args::{CredentialArgs, DevArgs, HttpArgs, LimitArgs, ServeArgs, StoreArgs};
 
 /// How far a token's `iat`/`nbf` may be ahead of the clock, unless configured (`dev` uses it).
 pub const DEFAULT_TOKEN_CLOCK_SKEW: Duration = Duration::from_secs(60);
@@ -94,6 +96,10 @@ pub struct Config {
     pub dev_token: Option<String>,
     /// How far in the future a token's `iat` and `nbf` may be.
     pub token_clock_skew: Duration,
+    /// What one import of a seed or 1PUX file may read and hold.
+    pub source_limits: SourceLimits,
+    /// `LATCHKEY_MAX_ACTIVITY_PENDING`.
+    pub max_activity_pending: usize,
 }
 
 impl Config {
@@ -122,6 +128,8 @@ impl Config {
             source_override: None,
             dev_token: None,
             token_clock_skew,
+            source_limits: source_limits(&args.limits),
+            max_activity_pending: args.limits.max_activity_pending,
         })
     }
 
@@ -142,6 +150,8 @@ impl Config {
             source_override: args.seed.clone().map(|path| SourceSpec::Seed { path }),
             dev_token: args.token.clone(),
             token_clock_skew: DEFAULT_TOKEN_CLOCK_SKEW,
+            source_limits: source_limits(&args.limits),
+            max_activity_pending: args.limits.max_activity_pending,
         })
     }
 }
@@ -178,6 +188,15 @@ fn http_settings(
 fn timeout(name: &str, text: &str) -> anyhow::Result<Option<Duration>> {
     let limit = parse_duration(text).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
     Ok(Some(limit).filter(|l| !l.is_zero()))
+}
+
+fn source_limits(args: &LimitArgs) -> SourceLimits {
+    SourceLimits::from_mib(
+        args.max_source_data_mb,
+        args.max_source_file_mb,
+        args.max_source_files_mb,
+        args.max_archive_ratio,
+    )
 }
 
 /// The credentials location of `--credentials` / `OP_SESSION` (or Connect's default path), and

@@ -11,6 +11,10 @@
 //! cannot be moved to another row. Every key type zeroizes itself on drop and prints as
 //! `<redacted>` in `Debug` output.
 
+mod chunks;
+
+pub use chunks::{chunk_aad, chunk_count, CHUNK_LEN};
+
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hkdf::Hkdf;

@@ -156,6 +156,11 @@ pub fn render_sync(out: &mut String, sync: &crate::store::SyncState) {
     let _ = writeln!(out, "latchkey_sync_items {}", sync.items);
 }
 
+/// Activity entries dropped because the buffer was full while the database refused writes.
+pub fn render_activity_drops(out: &mut String, dropped: u64) {
+    let _ = writeln!(out, "# HELP latchkey_activity_dropped_total Activity entries dropped because the database refused writes and the buffer was full.\n# TYPE latchkey_activity_dropped_total counter\nlatchkey_activity_dropped_total {dropped}");
+}
+
 /// Resident set size from /proc (Linux); `None` elsewhere.
 pub fn resident_bytes() -> Option<u64> {
     let statm = std::fs::read_to_string("/proc/self/statm").ok()?;

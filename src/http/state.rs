@@ -31,6 +31,8 @@ pub struct HttpConfig {
     pub source_kind: SourceKind,
     /// `name` in `/health`.
     pub service_name: &'static str,
+    /// `LATCHKEY_MAX_ACTIVITY_PENDING`: activity entries held while the database refuses writes.
+    pub max_activity_pending: usize,
 }
 
 impl Default for HttpConfig {
@@ -42,6 +44,7 @@ impl Default for HttpConfig {
             sync_timeout: std::time::Duration::from_secs(10),
             source_kind: SourceKind::None,
             service_name: API_SERVICE_NAME,
+            max_activity_pending: crate::activity::DEFAULT_MAX_PENDING,
         }
     }
 }
@@ -70,12 +73,13 @@ impl std::ops::Deref for AppState {
 impl AppState {
     pub fn new(store: Store, auth: TokenAuthority, writer: ItemWriter, config: HttpConfig) -> Self {
         let ready = config.source_kind == SourceKind::None;
+        let activity = ActivityLog::with_capacity(config.max_activity_pending);
         AppState(Arc::new(AppInner {
             store,
             auth,
             writer,
             config,
-            activity: ActivityLog::default(),
+            activity,
             metrics: Metrics::default(),
             sync_ready: AtomicBool::new(ready),
         }))

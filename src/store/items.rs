@@ -269,7 +269,7 @@ impl Store {
         self.write_tags(&mut tx, vault_id, item_id, &data.summary.tags)
             .await?;
         for file in files {
-            super::sync::insert_file(&mut tx, &key, vault_id, item_id, &file.id, &file.content)
+            super::files::insert_file(&mut tx, &key, vault_id, item_id, &file.id, &file.content)
                 .await?;
         }
         Self::touch_vault(&mut tx, vault_id, 1, now).await?;
@@ -348,32 +348,5 @@ impl Store {
         Self::touch_vault(&mut tx, vault_id, -1, timefmt::now()).await?;
         tx.commit().await?;
         Ok(true)
-    }
-
-    /// The decrypted content of a file, if it exists.
-    pub async fn file_content(
-        &self,
-        vault_id: &str,
-        item_id: &str,
-        file_id: &str,
-    ) -> StoreResult<Option<Vec<u8>>> {
-        let Some(key) = self.vault_data_key(vault_id).await? else {
-            return Ok(None);
-        };
-        let sealed: Option<Vec<u8>> = sqlx::query_scalar(
-            "SELECT content FROM files WHERE vault_id = ? AND item_id = ? AND id = ?",
-        )
-        .bind(vault_id)
-        .bind(item_id)
-        .bind(file_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        sealed
-            .map(|s| {
-                key.open(&row_aad(&["file", vault_id, item_id, file_id]), &s)
-                    .map(|plain| plain.to_vec())
-                    .map_err(StoreError::from)
-            })
-            .transpose()
     }
 }

@@ -2,6 +2,7 @@
 //! reaches SQLite is sealed or blind-indexed here (docs/design.md §4).
 
 mod activity;
+mod files;
 mod items;
 mod sync;
 mod sync_state;
@@ -19,6 +20,7 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 use crate::crypto::{CryptoError, KeyRing};
 
 pub use activity::{ActivityRecord, ActivityRow};
+pub use files::FileReader;
 pub use items::{ItemLookup, ItemRecord, NewFile};
 pub use sync::{BatchResult, KnownItem, SourceWrite, VaultChange};
 pub use sync_state::SyncState;
@@ -122,7 +124,8 @@ impl Store {
         };
         let prepared = async {
             MIGRATOR.run(&store.pool).await?;
-            store.check_keys().await
+            store.check_keys().await?;
+            store.convert_legacy_files().await
         }
         .await;
         if let Err(err) = prepared {

@@ -272,7 +272,8 @@ impl Store {
             .execute(&mut **tx)
             .await?;
         for (file_id, content) in write.files {
-            insert_file(tx, &batch.key, batch.vault_id, write.id, file_id, content).await?;
+            super::files::insert_file(tx, &batch.key, batch.vault_id, write.id, file_id, content)
+                .await?;
         }
         Ok(outcome)
     }
@@ -353,25 +354,5 @@ async fn insert_source_item(
     .bind(write.revision)
     .execute(&mut **tx)
     .await?;
-    Ok(())
-}
-
-pub(super) async fn insert_file(
-    tx: &mut Transaction<'static, Sqlite>,
-    key: &DataKey,
-    vault_id: &str,
-    item_id: &str,
-    file_id: &str,
-    content: &[u8],
-) -> StoreResult<()> {
-    let sealed = key.seal(&row_aad(&["file", vault_id, item_id, file_id]), content);
-    sqlx::query("INSERT INTO files (vault_id, item_id, id, size, content) VALUES (?, ?, ?, ?, ?)")
-        .bind(vault_id)
-        .bind(item_id)
-        .bind(file_id)
-        .bind(i64::try_from(content.len()).unwrap_or(i64::MAX))
-        .bind(&sealed)
-        .execute(&mut **tx)
-        .await?;
     Ok(())
 }

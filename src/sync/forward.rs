@@ -118,12 +118,12 @@ impl Forwarder {
         let mut known = HashMap::new();
         if let Some(current) = current {
             for file in &current.data.body.files {
-                if let Some(content) = self
+                if let Some(reader) = self
                     .store
-                    .file_content(vault_id, &current.id, &file.id)
+                    .open_file(vault_id, &current.id, &file.id)
                     .await?
                 {
-                    known.insert(file.id.clone(), content);
+                    known.insert(file.id.clone(), reader.read_to_end().await?);
                 }
             }
         }

@@ -10,24 +10,26 @@ use super::run::run_until_stopped;
 use super::source::Source;
 use super::sources::connect::ConnectSource;
 use super::sources::file::FileSource;
-use crate::config::{SourceKind, SourceSpec, UpstreamLimits};
+use crate::config::{SourceKind, SourceLimits, SourceSpec, UpstreamLimits};
 use crate::crypto::KeyRing;
 use crate::store::Store;
 
 /// The source a credentials file (or `latchkey dev --seed`) names; `None` for `none`. `limits`
-/// bound what a `connect` source takes from its upstream.
+/// bound what a `connect` source takes from its upstream; file sources read within `bounds`.
 pub fn build_source(
     spec: &SourceSpec,
     keys: &KeyRing,
     limits: UpstreamLimits,
+    bounds: &SourceLimits,
 ) -> anyhow::Result<Option<Arc<dyn Source>>> {
+    let bounds = *bounds;
     Ok(match spec {
         SourceSpec::None => None,
-        SourceSpec::Seed { path } => Some(Arc::new(seed_source(path.clone(), keys))),
+        SourceSpec::Seed { path } => Some(Arc::new(seed_source(path.clone(), keys, bounds))),
         SourceSpec::OnePux { path } => Some(Arc::new(FileSource::new(
             SourceKind::OnePux,
             path.clone(),
-            super::sources::onepux::parse_file,
+            move |p| super::sources::onepux::parse_file(p, &bounds),
         ))),
         SourceSpec::Connect { url, token } => {
             Some(Arc::new(ConnectSource::new(url, token, limits)?))
@@ -37,10 +39,10 @@ pub fn build_source(
 
 /// A seed file source. Generated values are derived from a key of this store, so they stay the
 /// same across re-syncs and restarts.
-pub fn seed_source(path: PathBuf, keys: &KeyRing) -> FileSource {
+pub fn seed_source(path: PathBuf, keys: &KeyRing, bounds: SourceLimits) -> FileSource {
     let generation_key = keys.blind_index("seed-generation-key", "");
     FileSource::new(SourceKind::Seed, path, move |p| {
-        super::sources::seed::parse_file(p, &generation_key)
+        super::sources::seed::parse_file(p, &generation_key, &bounds)
     })
 }
 

@@ -58,7 +58,11 @@ fn counting_seed_source(path: PathBuf) -> (Arc<FileSource>, Arc<AtomicUsize>) {
     let counter = parses.clone();
     let source = FileSource::new(SourceKind::Seed, path, move |p| {
         counter.fetch_add(1, Ordering::SeqCst);
-        latchkey::sync::sources::seed::parse_file(p, &[7; 32])
+        latchkey::sync::sources::seed::parse_file(
+            p,
+            &[7; 32],
+            &latchkey::config::SourceLimits::default(),
+        )
     });
     (Arc::new(source), parses)
 }

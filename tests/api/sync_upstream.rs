@@ -195,7 +195,10 @@ async fn a_well_behaved_upstream_under_a_path_prefix_is_replicated() {
         .sync_once()
         .await
         .unwrap();
-    let content = app.store.file_content(VAULT, ITEM, FILE).await.unwrap();
+    let content = match app.store.open_file(VAULT, ITEM, FILE).await.unwrap() {
+        Some(reader) => Some(reader.read_to_end().await.unwrap()),
+        None => None,
+    };
     assert_eq!(content.as_deref(), Some(&b"hello"[..]));
     let seen = seen.lock().unwrap();
     assert!(seen

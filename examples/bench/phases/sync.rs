@@ -37,7 +37,11 @@ pub async fn sync_phase(plan: &Plan, dir: &Path, report: &mut Report) -> anyhow:
 
     parse_alone(&store, &seed_path, size, n, &label, report).await?;
 
-    let source = Arc::new(seed_source(seed_path.clone(), store.keys()));
+    let source = Arc::new(seed_source(
+        seed_path.clone(),
+        store.keys(),
+        Default::default(),
+    ));
     let engine = Arc::new(Engine::new(
         store.clone(),
         source,
@@ -88,7 +92,7 @@ async fn parse_alone(
     let before = read_memory(std::process::id());
     let started = Instant::now();
     let parsed = tokio::task::spawn_blocking(move || {
-        latchkey::sync::sources::seed::parse_file(&path, &generation_key)
+        latchkey::sync::sources::seed::parse_file(&path, &generation_key, &Default::default())
     })
     .await?;
     let took = started.elapsed();

@@ -1,19 +1,20 @@
 //! Item files: list, get one (optionally with base64 content inline), and raw content.
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine;
 use serde::Deserialize;
+use zeroize::Zeroizing;
 
 use crate::http::access::{item_read, readable_item};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{flag, Auth, Ids, Meta, QueryParams};
 use crate::http::{render, AppState};
 use crate::model::{FileJson, StoredFile};
-use crate::store::ItemRecord;
+use crate::store::{FileReader, ItemRecord, StoreError};
 
 /// The spec names the flag `inline_files`, the API reference `inline_content`: both are accepted.
 #[derive(Deserialize)]
@@ -38,12 +39,20 @@ async fn file_json(
         return Ok(render::file(item, file, None));
     }
     let limit = state.config.max_inline_file_kb.saturating_mul(1024);
-    if u64::try_from(file.size).unwrap_or(u64::MAX) > limit {
-        return Err(ApiError::PayloadTooLarge(
+    let too_large = || {
+        ApiError::PayloadTooLarge(
             "File is too large to inline in request. Use the /v1/vaults/{vaultUUID}/items/{itemUUID}/files/{fileUUID}/content endpoint instead.".into(),
-        ));
+        )
+    };
+    if u64::try_from(file.size).unwrap_or(u64::MAX) > limit {
+        return Err(too_large());
     }
-    let content = load(state, item, file).await?;
+    let reader = open(state, item, file).await?;
+    // The stored size is the one the chunks are sealed with: it bounds what is read.
+    if reader.size() > limit {
+        return Err(too_large());
+    }
+    let content = reader.read_to_end().await?;
     Ok(render::file(
         item,
         file,
@@ -51,10 +60,10 @@ async fn file_json(
     ))
 }
 
-async fn load(state: &AppState, item: &ItemRecord, file: &StoredFile) -> ApiResult<Vec<u8>> {
+async fn open(state: &AppState, item: &ItemRecord, file: &StoredFile) -> ApiResult<FileReader> {
     state
         .store
-        .file_content(&item.vault_id, &item.id, &file.id)
+        .open_file(&item.vault_id, &item.id, &file.id)
         .await?
         .ok_or_else(|| ApiError::file_not_found(&file.id))
 }
@@ -98,6 +107,10 @@ pub async fn get_one(
     Ok(Json(json))
 }
 
+/// The raw content, streamed chunk by chunk as it is decrypted: a download holds one chunk in
+/// memory, whatever the file's size. The first chunk is read before answering, so that a file
+/// that cannot be read is a JSON error; a later chunk that fails aborts the body (the client
+/// sees a transfer shorter than its Content-Length, never other bytes).
 pub async fn content(
     State(state): State<AppState>,
     Auth(access): Auth,
@@ -106,10 +119,11 @@ pub async fn content(
 ) -> ApiResult<Response> {
     let item = readable_item(&state, &meta, &access, &ids).await?;
     let file = find_file(&item, ids.file())?;
-    let bytes = load(&state, &item, file).await?;
+    let mut reader = open(&state, &item, file).await?;
+    let first = reader.next_chunk().await?;
     item_read(&state, &meta, &access, &item);
-    let length = bytes.len();
-    let mut response = Body::from(bytes).into_response();
+    let length = reader.size();
+    let mut response = Body::from_stream(chunks(first, reader)).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -120,6 +134,30 @@ pub async fn content(
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     Ok(response)
+}
+
+/// The body: `first`, then the reader's next chunks until the last.
+fn chunks(
+    first: Option<Zeroizing<Vec<u8>>>,
+    reader: FileReader,
+) -> impl futures_util::Stream<Item = Result<Bytes, StoreError>> + Send + 'static {
+    futures_util::stream::unfold(
+        (first.map(Ok), Some(reader)),
+        |(pending, reader)| async move {
+            let mut reader = reader?;
+            let next = match pending {
+                Some(chunk) => chunk,
+                None => reader.next_chunk().await.transpose()?,
+            };
+            match next {
+                Ok(chunk) => Some((Ok(Bytes::from(chunk.to_vec())), (None, Some(reader)))),
+                Err(err) => {
+                    tracing::error!(error = %err, "a file download was cut short");
+                    Some((Err(err), (None, None)))
+                }
+            }
+        },
+    )
 }
 
 /// `attachment; filename="…"` with an ASCII fallback, plus RFC 5987 `filename*` for other names.

@@ -53,6 +53,7 @@ fn dependency(d: Dependency) -> ServiceDependency {
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let counts = state.store.counts().await.ok();
     let mut body = state.metrics.render(counts);
+    crate::http::metrics::render_activity_drops(&mut body, state.activity.dropped());
     if let Ok(Some(sync)) = state.store.sync_state().await {
         crate::http::metrics::render_sync(&mut body, &sync);
     }

@@ -4,4 +4,5 @@
 pub mod connect;
 pub mod file;
 pub mod onepux;
+pub mod regular_file;
 pub mod seed;

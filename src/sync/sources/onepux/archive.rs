@@ -8,27 +8,131 @@ use std::io::{self, Read, Seek};
 use serde_json::Value;
 use zip::ZipArchive;
 
+use crate::config::{size_text, SourceLimits, ARCHIVE_RATIO_FLOOR};
 use crate::sync::source::SourceError;
 
-/// The largest `export.data` or single file read from an archive (a guard against zip bombs).
-pub(super) const MAX_ENTRY_BYTES: u64 = 1 << 30;
 /// `export.attributes` is a few dozen bytes.
 const MAX_ATTRIBUTES_BYTES: u64 = 1 << 20;
+
+/// Why an entry may inflate only so far (for the message when it goes beyond).
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Rule {
+    /// This many times its compressed size (`LATCHKEY_MAX_ARCHIVE_RATIO`).
+    Ratio(u64),
+    /// An absolute cap set by the named setting.
+    Absolute(&'static str),
+    /// What is left of the total for the export's files (`LATCHKEY_MAX_SOURCE_FILES_MB`).
+    Total(u64),
+    /// A limit of the format, not a setting.
+    Fixed,
+}
+
+/// The most an entry may inflate to.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Cap {
+    pub(super) bytes: u64,
+    pub(super) rule: Rule,
+}
+
+impl Cap {
+    /// The source error for an entry that went beyond the cap.
+    pub(super) fn exceeded(&self, what: &str, name: &str) -> SourceError {
+        SourceError::Invalid(match self.rule {
+            Rule::Ratio(ratio) => format!(
+                "{name}: {what} inflates to more than {ratio} times its compressed size \
+                 (LATCHKEY_MAX_ARCHIVE_RATIO); refusing a likely zip bomb"
+            ),
+            Rule::Absolute(setting) => format!(
+                "{name}: {what} is larger than {} ({setting})",
+                size_text(self.bytes)
+            ),
+            Rule::Total(total) => format!(
+                "{name}: the files in the export add up to more than {} \
+                 (LATCHKEY_MAX_SOURCE_FILES_MB)",
+                size_text(total)
+            ),
+            Rule::Fixed => format!("{name}: {what} is larger than {}", size_text(self.bytes)),
+        })
+    }
+}
+
+/// How far the entries of one archive may inflate: each relative to its compressed size, and
+/// `export.data` and the files in absolute terms. Counted on the bytes that come out of the
+/// decompressor, never on the sizes the zip headers declare.
+pub(super) struct Budget {
+    bounds: SourceLimits,
+    /// No entry's compressed data can be larger than the archive, whatever its header says.
+    archive_len: u64,
+    files_read: u64,
+}
+
+impl Budget {
+    pub(super) fn new(bounds: &SourceLimits, archive_len: u64) -> Self {
+        Budget {
+            bounds: *bounds,
+            archive_len,
+            files_read: 0,
+        }
+    }
+
+    /// The tighter of `absolute` and the ratio rule for an entry of `compressed` bytes.
+    pub(super) fn cap(&self, compressed: u64, absolute: Cap) -> Cap {
+        let ratio = self.bounds.max_archive_ratio;
+        let relative = ratio
+            .saturating_mul(compressed.min(self.archive_len))
+            .max(ARCHIVE_RATIO_FLOOR);
+        if relative < absolute.bytes {
+            Cap {
+                bytes: relative,
+                rule: Rule::Ratio(ratio),
+            }
+        } else {
+            absolute
+        }
+    }
+
+    /// `export.data`'s absolute cap.
+    pub(super) fn data(&self) -> Cap {
+        Cap {
+            bytes: self.bounds.max_data_bytes,
+            rule: Rule::Absolute("LATCHKEY_MAX_SOURCE_DATA_MB"),
+        }
+    }
+
+    /// The next file's absolute cap: one file's limit, or what is left of the total.
+    pub(super) fn file(&self) -> Cap {
+        let left = self.bounds.max_files_bytes.saturating_sub(self.files_read);
+        if left < self.bounds.max_file_bytes {
+            Cap {
+                bytes: left,
+                rule: Rule::Total(self.bounds.max_files_bytes),
+            }
+        } else {
+            Cap {
+                bytes: self.bounds.max_file_bytes,
+                rule: Rule::Absolute("LATCHKEY_MAX_SOURCE_FILE_MB"),
+            }
+        }
+    }
+
+    pub(super) fn count_file(&mut self, bytes: u64) {
+        self.files_read = self.files_read.saturating_add(bytes);
+    }
+}
 
 /// Checks that `export.attributes`, when the archive has one, is a JSON object (nothing in it is
 /// used).
 pub(super) fn check_attributes<R: Read + Seek>(
     archive: &mut ZipArchive<R>,
     index: usize,
+    budget: &Budget,
     name: &str,
 ) -> Result<(), SourceError> {
-    let bytes = read_entry(
-        archive,
-        index,
-        MAX_ATTRIBUTES_BYTES,
-        "export.attributes",
-        name,
-    )?;
+    let fixed = Cap {
+        bytes: MAX_ATTRIBUTES_BYTES,
+        rule: Rule::Fixed,
+    };
+    let bytes = read_entry(archive, index, budget, fixed, "export.attributes", name)?;
     match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(_)) => Ok(()),
         Ok(_) => Err(SourceError::Invalid(format!(
@@ -40,31 +144,34 @@ pub(super) fn check_attributes<R: Read + Seek>(
     }
 }
 
-/// Reads a whole zip entry, refusing more than `limit` bytes whatever its header claims.
+/// Reads a whole zip entry, refusing more than the tighter of `absolute` and the ratio rule
+/// allows, whatever its header claims: at most that many bytes (plus one) are ever inflated.
 pub(super) fn read_entry<R: Read + Seek>(
     archive: &mut ZipArchive<R>,
     index: usize,
-    limit: u64,
+    budget: &Budget,
+    absolute: Cap,
     what: &str,
     name: &str,
 ) -> Result<Vec<u8>, SourceError> {
     let unreadable = |e: &dyn fmt::Display| {
         SourceError::Unavailable(format!("cannot read {what} from {name}: {e}"))
     };
-    let too_big =
-        || SourceError::Invalid(format!("{name}: {what} is larger than {} MiB", limit >> 20));
     let entry = archive.by_index(index).map_err(|e| unreadable(&e))?;
-    if entry.size() > limit {
-        return Err(too_big());
+    let cap = budget.cap(entry.compressed_size(), absolute);
+    // A declared size beyond the cap is refused at once; a smaller one is not believed.
+    if entry.size() > cap.bytes {
+        return Err(cap.exceeded(what, name));
     }
-    let capacity = usize::try_from(entry.size().min(64 << 20)).unwrap_or(0);
+    let capacity = usize::try_from(entry.size().min(cap.bytes).min(64 << 20)).unwrap_or(0);
     let mut content = Vec::with_capacity(capacity);
-    entry
-        .take(limit + 1)
-        .read_to_end(&mut content)
-        .map_err(|e| unreadable(&e))?;
-    if content.len() as u64 > limit {
-        return Err(too_big());
+    let mut limited = Limited::new(entry, cap.bytes);
+    if let Err(e) = limited.read_to_end(&mut content) {
+        return Err(if limited.exceeded {
+            cap.exceeded(what, name)
+        } else {
+            unreadable(&e)
+        });
     }
     Ok(content)
 }

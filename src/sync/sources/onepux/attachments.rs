@@ -7,15 +7,12 @@ use std::io::{Read, Seek};
 use serde_json::{Map, Value};
 use zip::ZipArchive;
 
-use super::archive::{read_entry, Entries, MAX_ENTRY_BYTES};
+use super::archive::{read_entry, Budget};
 use super::item_body::ItemBuilder;
 use super::json::text;
 use super::snapshot::FileRead;
 use super::unique_ids::{source_id, unique_id};
 use crate::sync::source::{Snapshot, SourceError, SourceFile};
-
-/// The most file content (documents and attachments together) one import may hold in memory.
-const MAX_TOTAL_FILE_BYTES: u64 = 2 << 30;
 
 impl ItemBuilder<'_> {
     /// Adds a file from `{fileName, documentId}`; returns its name.
@@ -34,7 +31,7 @@ impl ItemBuilder<'_> {
         }
         let Some(entry) = self.entries.find(&document_id, &name) else {
             return Err(format!(
-                "fileName: files/{document_id}__{name} is missing from the archive"
+                "fileName: the attachment of document {document_id} is missing from the archive"
             ));
         };
         let key = format!("{document_id}/{name}");
@@ -55,28 +52,27 @@ impl ItemBuilder<'_> {
     }
 }
 
-/// Fills in the content of every file listed in `reads`.
+/// Fills in the content of every file listed in `reads`. They stay in memory with the snapshot,
+/// so each is bounded (`budget.file()`, and the ratio rule) and so is their total.
 pub(super) fn read_files<R: Read + Seek>(
     archive: &mut ZipArchive<R>,
-    entries: &Entries,
     reads: Vec<FileRead>,
     snapshot: &mut Snapshot,
+    budget: &mut Budget,
     name: &str,
 ) -> Result<(), SourceError> {
-    let mut total = 0u64;
     for read in reads {
-        let entry_name = entries
-            .names
-            .get(&read.entry)
-            .map_or("a file", String::as_str);
-        let content = read_entry(archive, read.entry, MAX_ENTRY_BYTES, entry_name, name)?;
-        total += content.len() as u64;
-        if total > MAX_TOTAL_FILE_BYTES {
-            return Err(SourceError::Invalid(format!(
-                "{name}: the files in the export add up to more than {} MiB",
-                MAX_TOTAL_FILE_BYTES >> 20
-            )));
-        }
+        // Entry names carry the attachment's file name, which is user data: errors go to the
+        // unauthenticated /health, so the attachment is named by its position.
+        let what = format!(
+            "the attachment of vault #{}, item #{}, file #{}",
+            read.vault + 1,
+            read.item + 1,
+            read.file + 1
+        );
+        let cap = budget.file();
+        let content = read_entry(archive, read.entry, budget, cap, &what, name)?;
+        budget.count_file(content.len() as u64);
         snapshot.vaults[read.vault].items[read.item].files[read.file].content = content;
     }
     Ok(())

@@ -8,7 +8,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::{Map, Value};
 use zip::ZipArchive;
 
-use super::archive::{Entries, Limited, MAX_ENTRY_BYTES};
+use super::archive::{Budget, Entries, Limited};
 use super::item::{convert_item, PendingItem};
 use super::json::{kind_of, text};
 use crate::model::VaultType;
@@ -28,16 +28,19 @@ pub(super) struct PendingVault {
 }
 
 /// Parses the `export.data` entry at `index`: the accounts with their vaults and converted items.
+/// The entry is inflated and parsed as a stream, and refused once it inflates beyond `budget`.
 pub(super) fn read_accounts<R: Read + Seek>(
     archive: &mut ZipArchive<R>,
     index: usize,
     entries: &Entries,
+    budget: &Budget,
     name: &str,
 ) -> Result<Vec<PendingAccount>, SourceError> {
     let entry = archive.by_index(index).map_err(|e| {
         SourceError::Unavailable(format!("cannot read export.data from {name}: {e}"))
     })?;
-    let mut limited = Limited::new(entry, MAX_ENTRY_BYTES);
+    let cap = budget.cap(entry.compressed_size(), budget.data());
+    let mut limited = Limited::new(entry, cap.bytes);
     let result = {
         let reader = BufReader::with_capacity(64 * 1024, &mut limited);
         let mut de = serde_json::Deserializer::from_reader(reader);
@@ -47,10 +50,7 @@ pub(super) fn read_accounts<R: Read + Seek>(
     };
     result.map_err(|e| {
         if limited.exceeded {
-            SourceError::Invalid(format!(
-                "{name}: export.data is larger than {} MiB",
-                MAX_ENTRY_BYTES >> 20
-            ))
+            cap.exceeded("export.data", name)
         } else {
             json_error(name, &e)
         }

@@ -8,6 +8,7 @@ use base64::Engine as _;
 
 use crate::ids;
 use crate::sync::source::SourceFile;
+use crate::sync::sources::regular_file::{read_regular, ReadError};
 use crate::text::quote;
 
 use super::checks::check_id;
@@ -68,7 +69,7 @@ impl Ctx<'_> {
             ));
         }
         let name = self.file_name(file, path.as_deref(), &at)?;
-        let at = format!("{}, file {}", scope.at, quote(&name, 60));
+        let at = format!("{}, file #{}", scope.at, index + 1);
         let bytes = self.file_bytes(&at, path.as_deref(), base64_text.as_deref(), content)?;
         let explicit = non_empty_text(file, "id", &at)?;
         let id = match &explicit {
@@ -111,7 +112,7 @@ impl Ctx<'_> {
         Ok(name)
     }
 
-    /// The content, from exactly one of `path`, `base64` and `content`.
+    /// The content, from exactly one of `path`, `base64` and `content`, within the size limits.
     fn file_bytes(
         &self,
         at: &str,
@@ -119,15 +120,8 @@ impl Ctx<'_> {
         base64_text: Option<&str>,
         content: Option<&Node>,
     ) -> Result<Vec<u8>, String> {
-        Ok(if let Some(path) = path {
-            let full = self.base_dir.join(path);
-            std::fs::read(&full).map_err(|e| {
-                format!(
-                    "{at}: cannot read {} ({}): {e}",
-                    quote(path, 60),
-                    full.display()
-                )
-            })?
+        let bytes = if let Some(path) = path {
+            self.read_attachment(at, path)?
         } else if let Some(encoded) = base64_text {
             let compact: String = encoded.chars().filter(|c| !c.is_whitespace()).collect();
             base64::engine::general_purpose::STANDARD
@@ -139,6 +133,57 @@ impl Ctx<'_> {
                 .scalar_text()
                 .ok_or_else(|| format!("{at}: `content` must be text, not {}", content.kind()))?
                 .into_bytes()
+        };
+        let len = bytes.len() as u64;
+        if len > self.bounds.max_file_bytes {
+            return Err(too_large_one(at, self.bounds.max_file_bytes));
+        }
+        self.count_file_bytes(at, len)?;
+        Ok(bytes)
+    }
+
+    /// A `path`: a regular file, read no further than either limit allows.
+    fn read_attachment(&self, at: &str, path: &str) -> Result<Vec<u8>, String> {
+        let full = self.base_dir.join(path);
+        let left = self
+            .bounds
+            .max_files_bytes
+            .saturating_sub(self.files_read.get());
+        let cap = self.bounds.max_file_bytes.min(left);
+        read_regular(&full, cap).map_err(|e| match e {
+            ReadError::TooLarge if cap < self.bounds.max_file_bytes => {
+                too_large_all(at, self.bounds.max_files_bytes)
+            }
+            ReadError::TooLarge => too_large_one(at, self.bounds.max_file_bytes),
+            e => format!(
+                "{at}: cannot read {} ({}): {e}",
+                quote(path, 60),
+                full.display()
+            ),
         })
     }
+
+    /// Adds an attachment to the import's total.
+    fn count_file_bytes(&self, at: &str, len: u64) -> Result<(), String> {
+        let total = self.files_read.get().saturating_add(len);
+        if total > self.bounds.max_files_bytes {
+            return Err(too_large_all(at, self.bounds.max_files_bytes));
+        }
+        self.files_read.set(total);
+        Ok(())
+    }
+}
+
+fn too_large_one(at: &str, max: u64) -> String {
+    format!(
+        "{at}: the file is larger than {} (LATCHKEY_MAX_SOURCE_FILE_MB)",
+        crate::config::size_text(max)
+    )
+}
+
+fn too_large_all(at: &str, max: u64) -> String {
+    format!(
+        "{at}: the files of the seed file add up to more than {} (LATCHKEY_MAX_SOURCE_FILES_MB)",
+        crate::config::size_text(max)
+    )
 }

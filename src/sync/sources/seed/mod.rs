@@ -47,8 +47,10 @@ use hmac::digest::KeyInit;
 use hmac::Hmac;
 use sha2::Sha256;
 
+use crate::config::{size_text, SourceLimits};
 use crate::model::Limits;
 use crate::sync::source::{Snapshot, SourceError};
+use crate::sync::sources::regular_file::{read_regular, ReadError};
 
 use document::{read_document, Syntax};
 use walk::Ctx;
@@ -87,19 +89,33 @@ pub fn parse(
         SeedFormat::Yaml => Syntax::Yaml,
         SeedFormat::Json => Syntax::Json,
     };
-    parse_named(text, syntax, "seed file", base_dir, env, generation_key)
+    let origin = Origin {
+        name: "seed file",
+        base_dir,
+        bounds: SourceLimits::default(),
+    };
+    parse_named(text, syntax, &origin, env, generation_key)
 }
 
 /// Reads and parses the seed file at `path`, with the process environment for `${env:…}`. The
 /// format comes from the extension; otherwise JSON is tried first, then YAML. A file that cannot be
-/// read is [`SourceError::Unavailable`]; everything else is [`SourceError::Invalid`].
-pub fn parse_file(path: &Path, generation_key: &[u8; 32]) -> Result<Snapshot, SourceError> {
-    let origin = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
-        SourceError::Unavailable(format!("{origin}: cannot read the seed file: {e}"))
+/// read (or is not a regular file) is [`SourceError::Unavailable`]; everything else, a file over
+/// `bounds` included, is [`SourceError::Invalid`].
+pub fn parse_file(
+    path: &Path,
+    generation_key: &[u8; 32],
+    bounds: &SourceLimits,
+) -> Result<Snapshot, SourceError> {
+    let name = path.display().to_string();
+    let bytes = read_regular(path, bounds.max_data_bytes).map_err(|e| match e {
+        ReadError::TooLarge => SourceError::Invalid(format!(
+            "{name}: the seed file is larger than {} (LATCHKEY_MAX_SOURCE_DATA_MB)",
+            size_text(bounds.max_data_bytes)
+        )),
+        e => SourceError::Unavailable(format!("{name}: cannot read the seed file: {e}")),
     })?;
     let text = String::from_utf8(bytes)
-        .map_err(|_| SourceError::Invalid(format!("{origin}: the seed file is not UTF-8 text")))?;
+        .map_err(|_| SourceError::Invalid(format!("{name}: the seed file is not UTF-8 text")))?;
     let syntax = match SeedFormat::from_path(path) {
         Some(SeedFormat::Yaml) => Syntax::Yaml,
         Some(SeedFormat::Json) => Syntax::Json,
@@ -110,27 +126,41 @@ pub fn parse_file(path: &Path, generation_key: &[u8; 32]) -> Result<Snapshot, So
         _ => Path::new("."),
     };
     let env = |name: &str| std::env::var(name).ok();
-    parse_named(&text, syntax, &origin, base_dir, &env, generation_key)
+    let origin = Origin {
+        name: &name,
+        base_dir,
+        bounds: *bounds,
+    };
+    parse_named(&text, syntax, &origin, &env, generation_key)
+}
+
+/// Where a document comes from: its name in messages, the directory relative paths start from,
+/// and how much it may make the parser read.
+struct Origin<'a> {
+    name: &'a str,
+    base_dir: &'a Path,
+    bounds: SourceLimits,
 }
 
 fn parse_named(
     text: &str,
     syntax: Syntax,
-    origin: &str,
-    base_dir: &Path,
+    origin: &Origin<'_>,
     env: &dyn Fn(&str) -> Option<String>,
     generation_key: &[u8; 32],
 ) -> Result<Snapshot, SourceError> {
-    let invalid = |message: String| SourceError::Invalid(format!("{origin}: {message}"));
+    let invalid = |message: String| SourceError::Invalid(format!("{}: {message}", origin.name));
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let root = read_document(text, syntax).map_err(invalid)?;
     let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(generation_key)
         .map_err(|_| invalid("the generation key is unusable".into()))?;
     let ctx = Ctx {
-        base_dir,
+        base_dir: origin.base_dir,
         env,
         mac,
         limits: Limits::default(),
+        bounds: origin.bounds,
+        files_read: std::cell::Cell::new(0),
     };
     ctx.snapshot(&root).map_err(invalid)
 }

@@ -2,6 +2,7 @@
 //! `{env: …}` or `{file: …}` mapping, or a generated value (see `generate`).
 
 use crate::model::FieldType;
+use crate::sync::sources::regular_file::{read_regular, ReadError};
 use crate::text::quote;
 
 use super::checks::check_env_name;
@@ -88,24 +89,23 @@ impl Ctx<'_> {
         ))
     }
 
+    /// A value file: a regular file of UTF-8 text no longer than a field value may be (plus a
+    /// trailing line break), read at most that far.
     fn read_value_file(&self, given: &str, at: &str) -> Result<String, String> {
         let path = self.base_dir.join(given);
-        let cannot = |e: std::io::Error| {
-            format!(
+        let max = self.limits.max_value_bytes;
+        let cap = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(2);
+        let bytes = read_regular(&path, cap).map_err(|e| match e {
+            ReadError::TooLarge => format!(
+                "{at}: the value file {} is too large (at most {max} bytes)",
+                quote(given, 60)
+            ),
+            e => format!(
                 "{at}: cannot read the value file {} ({}): {e}",
                 quote(given, 60),
                 path.display()
-            )
-        };
-        let size = std::fs::metadata(&path).map_err(cannot)?.len();
-        let max = self.limits.max_value_bytes;
-        if size > u64::try_from(max).unwrap_or(u64::MAX).saturating_add(2) {
-            return Err(format!(
-                "{at}: the value file {} is too large (at most {max} bytes)",
-                quote(given, 60)
-            ));
-        }
-        let bytes = std::fs::read(&path).map_err(cannot)?;
+            ),
+        })?;
         let mut value = String::from_utf8(bytes).map_err(|_| {
             format!(
                 "{at}: the value file {} is not UTF-8 text (attach binary data under `files`)",

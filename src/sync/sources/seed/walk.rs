@@ -1,12 +1,14 @@
 //! The walk over a seed document: the context every step shares, the root and its vaults (each
 //! vault's items are built by `item`).
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::path::Path;
 
 use hmac::Hmac;
 use sha2::Sha256;
 
+use crate::config::SourceLimits;
 use crate::ids;
 use crate::model::{Limits, VaultType};
 use crate::sync::source::{Snapshot, SnapshotVault, SourceVault};
@@ -22,6 +24,10 @@ pub(super) struct Ctx<'a> {
     /// HMAC-SHA256 keyed with the generation key.
     pub(super) mac: Hmac<Sha256>,
     pub(super) limits: Limits,
+    /// What files and value files may make the parser read.
+    pub(super) bounds: SourceLimits,
+    /// Attachment bytes read so far, against `bounds.max_files_bytes`.
+    pub(super) files_read: Cell<u64>,
 }
 
 /// Where an item sits, for ids, generation and messages.

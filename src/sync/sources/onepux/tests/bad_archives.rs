@@ -5,7 +5,8 @@ use std::io::{Cursor, Read};
 use zip::ZipArchive;
 
 use super::{invalid, testgen, unavailable, FIXTURE};
-use crate::sync::sources::onepux::archive::{read_entry, Limited};
+use crate::config::SourceLimits;
+use crate::sync::sources::onepux::archive::{read_entry, Budget, Cap, Limited, Rule};
 use crate::sync::sources::onepux::{parse, parse_file};
 
 #[test]
@@ -33,14 +34,24 @@ fn malformed_archives_are_unavailable() {
 fn files_that_cannot_be_read_are_unavailable() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("missing.1pux");
-    let message = unavailable(parse_file(&missing));
+    let message = unavailable(parse_file(&missing, &SourceLimits::default()));
     assert!(message.contains("missing.1pux"), "{message}");
-    assert!(unavailable(parse_file(dir.path())).contains("not a regular file"));
+    assert!(
+        unavailable(parse_file(dir.path(), &SourceLimits::default()))
+            .contains("not a regular file (a directory)")
+    );
+    // A FIFO is refused without being opened (opening it would wait for a writer forever).
+    let fifo = dir.path().join("pipe.1pux");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.unwrap().success());
+    let message = unavailable(parse_file(&fifo, &SourceLimits::default()));
+    assert!(message.contains("not a regular file (a FIFO)"), "{message}");
     let text = dir.path().join("notes.1pux");
     std::fs::write(&text, "plain text").unwrap();
-    let message = unavailable(parse_file(&text));
+    let message = unavailable(parse_file(&text, &SourceLimits::default()));
     assert!(message.starts_with(&format!("{} is not a 1PUX archive: ", text.display())));
 }
+
 #[test]
 fn entries_larger_than_the_limit_are_refused() {
     let entry = Cursor::new(vec![b' '; 100]);
@@ -48,17 +59,22 @@ fn entries_larger_than_the_limit_are_refused() {
     let mut sink = Vec::new();
     assert!(limited.read_to_end(&mut sink).is_err());
     assert!(limited.exceeded);
-    let mut archive = ZipArchive::new(Cursor::new(testgen::zip_entries(&[(
+    let bytes = testgen::zip_entries(&[("files/big", &[0u8; 4096])]);
+    let mut archive = ZipArchive::new(Cursor::new(bytes.clone())).unwrap();
+    let budget = Budget::new(&SourceLimits::default(), bytes.len() as u64);
+    let cap = |bytes| Cap {
+        bytes,
+        rule: Rule::Absolute("SETTING"),
+    };
+    let message = invalid(read_entry(
+        &mut archive,
+        0,
+        &budget,
+        cap(1024),
         "files/big",
-        &[0u8; 4096],
-    )])))
-    .unwrap();
-    let message = invalid(read_entry(&mut archive, 0, 1024, "files/big", "x"));
-    assert!(message.contains("files/big is larger than"), "{message}");
-    assert_eq!(
-        read_entry(&mut archive, 0, 4096, "files/big", "x")
-            .unwrap()
-            .len(),
-        4096
-    );
+        "x",
+    ));
+    assert_eq!(message, "x: files/big is larger than 1024 bytes (SETTING)");
+    let read = read_entry(&mut archive, 0, &budget, cap(4096), "files/big", "x");
+    assert_eq!(read.unwrap().len(), 4096);
 }

@@ -42,7 +42,7 @@ fn attachments_are_found_and_missing_ones_are_errors() {
         "{message}"
     );
     assert!(
-        message.contains("files/eeeeeeeeeeeeeeeeeeeeeeeeee__gone.txt is missing"),
+        message.contains("the attachment of document eeeeeeeeeeeeeeeeeeeeeeeeee is missing"),
         "{message}"
     );
     // No document id.

@@ -4,13 +4,15 @@ use std::path::Path;
 
 use super::testgen::{self, Spec};
 use super::{field, field_ids, value, FIXTURE};
+use crate::config::SourceLimits;
 use crate::model::{Category, FieldType, Purpose, StoredSection, StoredUrl, VaultType};
 use crate::sync::source::SourceFile;
 use crate::sync::sources::onepux::{parse, parse_file};
 
 #[test]
 fn reads_the_synthetic_fixture() {
-    let snapshot = parse_file(Path::new(FIXTURE)).expect("fixture parses");
+    let snapshot =
+        parse_file(Path::new(FIXTURE), &SourceLimits::default()).expect("fixture parses");
     assert_eq!(snapshot.vaults.len(), 1);
     let vault = &snapshot.vaults[0];
     assert_eq!(vault.vault.id, "fixturevault00000000000000");
@@ -116,7 +118,10 @@ fn reads_the_synthetic_fixture() {
 fn parse_and_parse_file_agree_and_are_stable() {
     let bytes = std::fs::read(FIXTURE).expect("fixture");
     let from_bytes = parse(&bytes).expect("parses");
-    assert_eq!(from_bytes, parse_file(Path::new(FIXTURE)).expect("parses"));
+    assert_eq!(
+        from_bytes,
+        parse_file(Path::new(FIXTURE), &SourceLimits::default()).expect("parses")
+    );
     assert_eq!(from_bytes, parse(&bytes).expect("parses again"));
 
     let spec = Spec {

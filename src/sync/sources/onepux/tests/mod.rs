@@ -8,6 +8,7 @@ use crate::sync::source::{SourceError, SourceItem};
 
 mod bad_archives;
 mod bad_content;
+mod bombs;
 mod files;
 mod fixture;
 mod generated;

@@ -68,7 +68,7 @@ fn missing_files_are_errors() {
         &no_env,
     );
     assert!(
-        e.contains("file \"cert.pem\"") && e.contains("cannot read"),
+        e.contains("file #1") && e.contains("cannot read"),
         "{e}"
     );
 }

@@ -7,6 +7,7 @@ mod example;
 mod parse_file;
 mod positions;
 mod schema;
+mod special_files;
 mod values;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ use super::generate::{Stream, CHARACTER_SETS};
 use super::item::redact;
 use super::keys::*;
 use super::{parse, parse_file, SeedFormat};
+use crate::config::SourceLimits;
 use crate::ids;
 use crate::model::fields::generator;
 use crate::model::{Category, FieldType, Purpose, StoredField, StoredUrl, VaultType};

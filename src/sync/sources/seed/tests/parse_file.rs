@@ -21,14 +21,19 @@ fn parse_file_reads_relative_paths_and_picks_the_format() {
     ] {
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
-        let snapshot = parse_file(&path, &KEY).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let snapshot = parse_file(&path, &KEY, &SourceLimits::default())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(value(only_item(&snapshot), "notesPlain"), "from file");
         results.push(snapshot);
     }
     assert!(results.windows(2).all(|w| w[0] == w[1]));
 
     std::fs::write(dir.path().join("broken.yaml"), "vaults: [").unwrap();
-    match parse_file(&dir.path().join("broken.yaml"), &KEY) {
+    match parse_file(
+        &dir.path().join("broken.yaml"),
+        &KEY,
+        &SourceLimits::default(),
+    ) {
         Err(SourceError::Invalid(e)) => {
             assert!(
                 e.starts_with(&dir.path().join("broken.yaml").display().to_string()),
@@ -40,7 +45,7 @@ fn parse_file_reads_relative_paths_and_picks_the_format() {
     }
     std::fs::write(dir.path().join("broken.json"), "vaults: []").unwrap();
     assert!(matches!(
-        parse_file(&dir.path().join("broken.json"), &KEY),
+        parse_file(&dir.path().join("broken.json"), &KEY, &SourceLimits::default()),
         Err(SourceError::Invalid(e)) if e.contains("invalid JSON")
     ));
 }
@@ -49,7 +54,7 @@ fn parse_file_reads_relative_paths_and_picks_the_format() {
 fn parse_file_missing_is_unavailable() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("absent.yaml");
-    match parse_file(&path, &KEY) {
+    match parse_file(&path, &KEY, &SourceLimits::default()) {
         Err(SourceError::Unavailable(e)) => {
             assert!(
                 e.contains("absent.yaml") && e.contains("cannot read"),
@@ -60,7 +65,7 @@ fn parse_file_missing_is_unavailable() {
     }
     std::fs::write(&path, [0xff, 0xfe]).unwrap();
     assert!(matches!(
-        parse_file(&path, &KEY),
+        parse_file(&path, &KEY, &SourceLimits::default()),
         Err(SourceError::Invalid(_))
     ));
 }
