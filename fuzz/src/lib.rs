@@ -12,10 +12,13 @@ pub mod onepux;
 pub mod patch;
 pub mod seed;
 
+/// A target's body: whether the input was accepted.
+pub type Target = fn(&[u8]) -> bool;
+
 /// Every target: its name (its binary in `fuzz_targets/` and its seeds in `corpus/<name>/`) and
 /// its body, which tells whether the input was accepted (so the corpus replay can check that
 /// each target's seeds reach past the first refusal).
-pub const TARGETS: &[(&str, fn(&[u8]) -> bool)] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("filter", filter::run),
     ("patch", patch::run),
     ("seed", seed::run),
