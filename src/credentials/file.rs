@@ -121,8 +121,12 @@ impl Credentials {
         }
     }
 
-    /// A file's text: JSON, or base64 of JSON (as some Kubernetes setups store it).
-    fn from_file_text(text: &str, passphrase: Option<&str>) -> Result<Self, CredentialsError> {
+    /// A file's text: JSON, or base64 of JSON (as some Kubernetes setups store it). Public for
+    /// the fuzz targets (`fuzz/`), which read file contents without touching the file system.
+    ///
+    /// # Errors
+    /// As [`Credentials::from_json`].
+    pub fn from_file_text(text: &str, passphrase: Option<&str>) -> Result<Self, CredentialsError> {
         let trimmed = text.strip_prefix('\u{feff}').unwrap_or(text).trim();
         if !trimmed.starts_with('{') {
             if let Some(json) = decode_base64_json(trimmed) {

@@ -7,7 +7,7 @@ use crate::text::quote_excerpt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum TokenKind {
     /// A maximal run of characters that are not whitespace, parentheses or
-    /// double quotes: an attribute name, operator, keyword or bare value.
+    /// quotes: an attribute name, operator, keyword or bare value.
     Word(String),
     /// A double-quoted string, already unescaped.
     Str(String),
@@ -43,6 +43,14 @@ pub(super) fn tokenize(input: &str) -> Result<Vec<Token>, FilterError> {
             continue;
         }
         let kind = match c {
+            // Connect answers a single-quoted value with a 400 (its 1.5.2 changelog). Inside a
+            // double-quoted value an apostrophe is ordinary text (`"Bob's Server"`): clients
+            // interpolate titles raw, so refusing it there would make such items unreachable.
+            '\'' => {
+                return Err(FilterError::new(format_args!(
+                    "single quotes are not supported in filters; use double quotes (found a single quote at position {pos})"
+                )));
+            }
             '(' => TokenKind::LParen,
             ')' => TokenKind::RParen,
             '"' => {
@@ -82,7 +90,7 @@ pub(super) fn tokenize(input: &str) -> Result<Vec<Token>, FilterError> {
             first => {
                 let mut word = String::from(first);
                 while let Some(&(wpos, w)) = chars.peek() {
-                    if w.is_whitespace() || matches!(w, '(' | ')' | '"') {
+                    if w.is_whitespace() || matches!(w, '(' | ')' | '"' | '\'') {
                         break;
                     }
                     total = wpos + 1;

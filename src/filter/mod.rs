@@ -14,6 +14,9 @@
 //! string     := '"' ( any char except '"' and '\' | '\"' | '\\' )* '"'
 //! ```
 //!
+//! An apostrophe inside a string is an ordinary character (`title eq "Bob's Server"`); a single
+//! quote anywhere else is an error, as Connect refuses single-quoted values.
+//!
 //! `not` binds tighter than `and`, which binds tighter than `or`; `and` and
 //! `or` chains are left-associative. Whitespace is optional around
 //! parentheses and string values and required between words.

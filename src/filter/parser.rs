@@ -16,11 +16,6 @@ pub fn parse(input: &str) -> Result<Filter, FilterError> {
             input.len()
         )));
     }
-    if let Some(pos) = input.chars().position(|c| c == '\'') {
-        return Err(FilterError::new(format_args!(
-            "single quotes are not supported in filters; use double quotes (found a single quote at position {pos})"
-        )));
-    }
     if input.trim().is_empty() {
         return Err(FilterError::new("the filter is empty"));
     }

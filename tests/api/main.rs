@@ -12,6 +12,7 @@ mod docs;
 mod encryption;
 mod files;
 mod filters;
+mod fuzz_corpus;
 mod items;
 mod layout;
 mod openapi;

@@ -214,14 +214,22 @@ fn single_quotes_are_rejected() {
         err("title eq 'x'"),
         "Invalid filter: single quotes are not supported in filters; use double quotes (found a single quote at position 9)"
     );
-    // Even inside a double-quoted value (Connect >= 1.5.2 behaviour).
+    // Only outside a double-quoted value: inside one an apostrophe is an ordinary character
+    // (see parse_valid.rs), so a quote after a valid string is still found and placed.
     assert_err_contains(
-        r#"title eq "it's""#,
-        &["single quotes are not supported", "position 12"],
+        r#"title eq "it's" or tag eq 'x'"#,
+        &["single quotes are not supported", "position 26"],
     );
     assert_err_contains("'", &["single quotes", "position 0"]);
+    assert_err_contains(r#"ti'tle eq "x""#, &["single quote at position 2"]);
+    assert_err_contains(r#"title eq "a"'b'"#, &["single quote at position 12"]);
     // Reported even when the filter has other problems.
     assert_err_contains("(((title 'x", &["single quotes", "position 9"]);
+    // An unterminated double-quoted value is reported as such, apostrophe or not.
+    assert_eq!(
+        err(r#"title eq "it's"#),
+        "Invalid filter: unterminated string starting at position 9"
+    );
 }
 
 #[test]

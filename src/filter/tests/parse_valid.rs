@@ -171,6 +171,30 @@ fn string_escapes() {
 }
 
 #[test]
+fn apostrophes_inside_double_quotes_are_ordinary_characters() {
+    // Clients interpolate titles raw (`title eq "{title}"`), so "Bob's Server" must be found.
+    assert_eq!(
+        ok(r#"title eq "Bob's Server""#),
+        cmp("title", Op::Eq, "Bob's Server")
+    );
+    assert_eq!(ok(r#"title co "'""#), cmp("title", Op::Co, "'"));
+    assert_eq!(
+        ok(r#"title eq "O'Brien's" or tag eq "'quoted'""#),
+        or(
+            cmp("title", Op::Eq, "O'Brien's"),
+            cmp("tag", Op::Eq, "'quoted'")
+        )
+    );
+    assert_eq!(
+        ok(r#"title eq "it's \"a\" test\\""#),
+        cmp("title", Op::Eq, "it's \"a\" test\\")
+    );
+    let f = ok(r#"title eq "Bob's Server""#);
+    assert_eq!(f.as_single_eq(), Some(("title", "Bob's Server")));
+    assert_eq!(ok(&f.to_string()), f);
+}
+
+#[test]
 fn unicode_values() {
     assert_eq!(
         ok("title eq \"Ünïcødé 🔑 日本語\""),

@@ -49,7 +49,8 @@ pub(super) fn build_fields(
         ));
     }
     let mut fields = Vec::with_capacity(fields_in.len() + 3);
-    for field in fields_in {
+    for mut field in fields_in {
+        adopt_built_in(&mut field, category);
         let stored = build_field(field, sections, previous, limits)?;
         fields.push(stored);
     }
@@ -60,6 +61,24 @@ pub(super) fn build_fields(
         ));
     }
     arrange_fields(category, fields)
+}
+
+/// A field that names one of the category's built-in fields by id alone (PATCH `replace
+/// /fields/password` with `{"value": …}` sends that) is that field: it takes the purpose, and with
+/// it the same type, label and entropy as when the purpose is sent.
+fn adopt_built_in(field: &mut FieldInput, category: Category) {
+    if field.purpose.as_deref().is_some_and(|p| !p.is_empty()) {
+        return;
+    }
+    let Some(id) = field.id.as_deref() else {
+        return;
+    };
+    let named = built_ins_for(category)
+        .iter()
+        .find(|p| built_in(**p).is_some_and(|(builtin_id, _)| builtin_id == id));
+    if let Some(purpose) = named {
+        field.purpose = Some(purpose.as_str().to_string());
+    }
 }
 
 fn build_field(

@@ -256,6 +256,41 @@ mod tests {
     }
 
     #[test]
+    fn a_built_in_field_named_by_id_alone_is_built_as_with_its_purpose() {
+        // PATCH `replace /fields/password` with `{"value": …}` sends the field by id alone; found
+        // by fuzzing (fuzz/corpus/patch): it lost its label, type and entropy, and the next no-op
+        // PATCH changed the item.
+        let fields = |by_purpose: bool| {
+            let (_, item) = create(serde_json::json!({"category": "LOGIN", "fields": if by_purpose {
+                serde_json::json!([{"purpose": "USERNAME", "value": "me"}, {"purpose": "PASSWORD", "value": "pw"}])
+            } else {
+                serde_json::json!([{"id": "username", "value": "me"}, {"id": "password", "value": "pw"}])
+            }}))
+            .unwrap();
+            item.body.fields
+        };
+        let by_id = fields(false);
+        assert_eq!(by_id, fields(true));
+        assert_eq!(by_id[1].label, "password");
+        assert_eq!(by_id[1].field_type, FieldType::Concealed);
+        assert!(by_id[1].entropy.is_some());
+        // Outside a category with that built-in field, the id is an ordinary custom id.
+        let (_, note) = create(serde_json::json!({"category": "SECURE_NOTE", "fields": [
+            {"id": "password", "value": "pw"}]}))
+        .unwrap();
+        let custom = note
+            .body
+            .fields
+            .iter()
+            .find(|f| f.id == "password")
+            .unwrap();
+        assert_eq!(
+            (custom.purpose, custom.field_type, custom.label.as_str()),
+            (crate::model::Purpose::None, FieldType::String, "")
+        );
+    }
+
+    #[test]
     fn tolerates_go_zero_values_and_nulls() {
         let (_, item) = create(serde_json::json!({
             "id": "", "title": "", "vault": {"id": ""}, "category": "PASSWORD",
