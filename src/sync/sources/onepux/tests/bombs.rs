@@ -91,9 +91,9 @@ fn an_entry_that_inflates_far_beyond_its_compressed_size_is_refused() {
     assert!(archive.len() < 1 << 20, "{} bytes", archive.len());
     let message = refused(parse(&archive));
     assert!(
-        message.contains(&format!(
+        message.contains(
             "the attachment of vault #1, item #1, file #1 inflates to more than 100 times"
-        )),
+        ),
         "{message}"
     );
     // The header's declared size is not what is trusted: a forged small size changes nothing.
@@ -101,7 +101,10 @@ fn an_entry_that_inflates_far_beyond_its_compressed_size_is_refused() {
     declare_size(&mut forged, &format!("files/{DOC}__big.bin"), 10);
     match parse(&forged) {
         Err(SourceError::Invalid(e) | SourceError::Unavailable(e)) => {
-            assert!(e.contains("the attachment of vault #1, item #1, file #1"), "{e}");
+            assert!(
+                e.contains("the attachment of vault #1, item #1, file #1"),
+                "{e}"
+            );
         }
         Ok(_) => panic!("a forged archive was accepted"),
     }

@@ -67,10 +67,7 @@ fn missing_files_are_errors() {
         dir.path(),
         &no_env,
     );
-    assert!(
-        e.contains("file #1") && e.contains("cannot read"),
-        "{e}"
-    );
+    assert!(e.contains("file #1") && e.contains("cannot read"), "{e}");
 }
 
 #[test]

@@ -92,9 +92,8 @@ fn attachments_and_the_seed_file_are_capped() {
     };
     let message = invalid(parse_with("  - {path: big.bin}"));
     assert!(
-        message.contains(
-            "file #1: the file is larger than 1000 bytes (LATCHKEY_MAX_SOURCE_FILE_MB)"
-        ),
+        message
+            .contains("file #1: the file is larger than 1000 bytes (LATCHKEY_MAX_SOURCE_FILE_MB)"),
         "{message}"
     );
     let inline = format!("  - {{name: x, base64: {}}}", "AAAA".repeat(400));
