@@ -214,7 +214,11 @@ fn is_startup_race(err: &StoreError) -> bool {
         StoreError::Migrate(e) => e.to_string(),
         _ => return false,
     };
-    text.contains("locked") || text.contains("busy") || text.contains("already exists")
+    // A migration that adds a column loses the race as "duplicate column name".
+    text.contains("locked")
+        || text.contains("busy")
+        || text.contains("already exists")
+        || text.contains("duplicate column name")
 }
 
 fn decode_json<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> StoreResult<T> {
