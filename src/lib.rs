@@ -16,6 +16,7 @@ pub mod config;
 pub mod credentials;
 pub mod crypto;
 pub mod demo;
+pub mod file_version;
 pub mod filter;
 pub mod http;
 pub mod ids;

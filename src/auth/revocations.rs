@@ -9,9 +9,9 @@
 //! holds until it exits, even if an older copy of the file is put back.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use zeroize::Zeroizing;
 
@@ -71,35 +71,7 @@ impl Revocations {
     }
 }
 
-/// A version of a file as the file system describes it: any difference means it was rewritten
-/// (in place, renamed over, or — for a Kubernetes Secret — its symlink swapped).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FileVersion {
-    len: u64,
-    modified: Option<SystemTime>,
-    inode: u64,
-    changed: (i64, i64),
-}
-
-impl FileVersion {
-    /// The version of the file at `path` (symlinks followed); `None` if it cannot be examined.
-    pub fn of(path: &Path) -> Option<Self> {
-        let meta = std::fs::metadata(path).ok()?;
-        #[cfg(unix)]
-        let (inode, changed) = {
-            use std::os::unix::fs::MetadataExt as _;
-            (meta.ino(), (meta.ctime(), meta.ctime_nsec()))
-        };
-        #[cfg(not(unix))]
-        let (inode, changed) = (0, (0, 0));
-        Some(FileVersion {
-            len: meta.len(),
-            modified: meta.modified().ok(),
-            inode,
-            changed,
-        })
-    }
-}
+pub use crate::file_version::FileVersion;
 
 /// What to watch: the credentials file, how to open it, and whose it must stay.
 pub struct Watch {

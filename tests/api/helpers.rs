@@ -219,6 +219,21 @@ impl TestApp {
     }
 }
 
+/// `/health` as text, served over `app`'s store by a deployment whose source is `kind`.
+pub async fn health_text(app: &TestApp, kind: latchkey::config::SourceKind) -> String {
+    let config = HttpConfig {
+        source_kind: kind,
+        ..HttpConfig::default()
+    };
+    let state = latchkey::app::state(&app.credentials, app.store.clone(), config, None).unwrap();
+    let response = http::app(state)
+        .oneshot(Request::get("/health").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    String::from_utf8(body.to_vec()).unwrap()
+}
+
 /// A login item body with a username, a password and a tag.
 pub fn login(title: &str) -> Value {
     serde_json::json!({

@@ -91,25 +91,7 @@ async fn vault_names(app: &TestApp) -> Vec<String> {
 
 /// `/health` of a seed deployment over `app`'s store, as text.
 async fn health(app: &TestApp) -> String {
-    let config = latchkey::http::HttpConfig {
-        source_kind: SourceKind::Seed,
-        ..latchkey::http::HttpConfig::default()
-    };
-    let state = latchkey::app::state(&app.credentials, app.store.clone(), config, None).unwrap();
-    use tower::ServiceExt;
-    let response = latchkey::http::app(state)
-        .oneshot(
-            axum::http::Request::get("/health")
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let body = http_body_util::BodyExt::collect(response.into_body())
-        .await
-        .unwrap()
-        .to_bytes();
-    String::from_utf8(body.to_vec()).unwrap()
+    crate::helpers::health_text(app, SourceKind::Seed).await
 }
 
 #[tokio::test]

@@ -145,25 +145,8 @@ fn engine(app: &TestApp, base: &str) -> Engine {
 
 /// The `sync` line of `/health` in a `connect` deployment over `app`'s store.
 async fn health_sync_message(app: &TestApp) -> String {
-    let config = latchkey::http::HttpConfig {
-        source_kind: latchkey::config::SourceKind::Connect,
-        ..latchkey::http::HttpConfig::default()
-    };
-    let state = latchkey::app::state(&app.credentials, app.store.clone(), config, None).unwrap();
-    use tower::ServiceExt;
-    let response = latchkey::http::app(state)
-        .oneshot(
-            axum::http::Request::get("/health")
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let body = http_body_util::BodyExt::collect(response.into_body())
-        .await
-        .unwrap()
-        .to_bytes();
-    let health: Value = serde_json::from_slice(&body).unwrap();
+    let text = crate::helpers::health_text(app, latchkey::config::SourceKind::Connect).await;
+    let health: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(health["dependencies"][2]["status"], "ERROR", "{health}");
     health["dependencies"][2]["message"]
         .as_str()

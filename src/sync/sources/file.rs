@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use crate::config::SourceKind;
 use crate::sync::source::{
@@ -68,32 +68,10 @@ impl Indexed {
     }
 }
 
-/// What identifies a version of the file without reading it: size and modification time, and on
-/// Unix the inode (an editor's save-by-rename) and the change time (which any write moves, even
-/// one that restores the modification time).
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-struct Fingerprint {
-    len: u64,
-    modified: Option<SystemTime>,
-    inode: u64,
-    changed: (i64, i64),
-}
+use crate::file_version::FileVersion as Fingerprint;
 
 fn fingerprint(path: &Path) -> Option<Fingerprint> {
-    let meta = std::fs::metadata(path).ok()?;
-    #[cfg(unix)]
-    let (inode, changed) = {
-        use std::os::unix::fs::MetadataExt;
-        (meta.ino(), (meta.ctime(), meta.ctime_nsec()))
-    };
-    #[cfg(not(unix))]
-    let (inode, changed) = (0, (0, 0));
-    Some(Fingerprint {
-        len: meta.len(),
-        modified: meta.modified().ok(),
-        inode,
-        changed,
-    })
+    Fingerprint::of(path)
 }
 
 impl FileSource {

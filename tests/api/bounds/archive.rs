@@ -4,7 +4,6 @@ use std::io::Write;
 
 use latchkey::config::{SourceLimits, SourceSpec};
 use latchkey::sync::Engine;
-use tower::ServiceExt;
 
 use crate::helpers::TestApp;
 
@@ -26,24 +25,8 @@ fn bomb() -> Vec<u8> {
 }
 
 async fn health(app: &TestApp) -> serde_json::Value {
-    let config = latchkey::http::HttpConfig {
-        source_kind: latchkey::config::SourceKind::OnePux,
-        ..latchkey::http::HttpConfig::default()
-    };
-    let state = latchkey::app::state(&app.credentials, app.store.clone(), config, None).unwrap();
-    let response = latchkey::http::app(state)
-        .oneshot(
-            axum::http::Request::get("/health")
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let body = http_body_util::BodyExt::collect(response.into_body())
-        .await
-        .unwrap()
-        .to_bytes();
-    serde_json::from_slice(&body).unwrap()
+    let text = crate::helpers::health_text(app, latchkey::config::SourceKind::OnePux).await;
+    serde_json::from_str(&text).unwrap()
 }
 
 #[tokio::test]
