@@ -241,33 +241,8 @@ fn a_client_that_never_completes_the_tls_handshake_is_closed() {
         ("LATCHKEY_DATA_DIR", data.as_str()),
     ];
     crate::process::cli_ok(&["init"], &env);
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-    let cert_file = dir.path().join("cert.pem");
-    let key_file = dir.path().join("key.pem");
-    std::fs::write(&cert_file, cert.cert.pem()).unwrap();
-    std::fs::write(&key_file, cert.signing_key.serialize_pem()).unwrap();
-    let mut child = Command::new(BIN)
-        .args(["serve", "--bind", "127.0.0.1"])
-        .env("OP_HTTP_PORT", "0")
-        .env("OP_HTTPS_PORT", "0")
-        .env("OP_TLS_CERT_FILE", &cert_file)
-        .env("OP_TLS_KEY_FILE", &key_file)
-        .env("LATCHKEY_HEADER_TIMEOUT", "300ms")
-        .envs(env)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let err = lines(child.stderr.take().unwrap());
-    let https = wait_for(&err, "the HTTPS address", |l| {
-        let v: serde_json::Value = serde_json::from_str(l).ok()?;
-        (v["message"] == "latchkey api listening for HTTPS")
-            .then(|| v["address"].as_str().unwrap().to_string())
-    });
-    let _server = Server {
-        child,
-        host: String::new(),
-    };
+    let env = [env[0], env[1], ("LATCHKEY_HEADER_TIMEOUT", "300ms")];
+    let (_server, https) = crate::process::serve_https(dir.path(), &env);
     // A few bytes of a ClientHello, then nothing.
     let mut stream = TcpStream::connect(&https).unwrap();
     stream.write_all(&[0x16, 0x03, 0x01]).unwrap();

@@ -470,6 +470,38 @@ async fn a_closed_log_pipe_does_not_break_requests() {
     }
 }
 
+/// `latchkey serve` with HTTP and HTTPS on free ports and a fresh self-signed certificate for
+/// `localhost` (written into `dir`); the server and its HTTPS address.
+pub fn serve_https(dir: &Path, env: &[(&str, &str)]) -> (Server, String) {
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let cert_file = dir.join("cert.pem");
+    let key_file = dir.join("key.pem");
+    std::fs::write(&cert_file, cert.cert.pem()).unwrap();
+    std::fs::write(&key_file, cert.signing_key.serialize_pem()).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--bind", "127.0.0.1"])
+        .env("OP_HTTP_PORT", "0")
+        .env("OP_HTTPS_PORT", "0")
+        .env("OP_TLS_CERT_FILE", &cert_file)
+        .env("OP_TLS_KEY_FILE", &key_file)
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let err = lines(child.stderr.take().unwrap());
+    let https_address = wait_for(&err, "the HTTPS address", |l| {
+        let v: serde_json::Value = serde_json::from_str(l).ok()?;
+        (v["message"] == "latchkey api listening for HTTPS")
+            .then(|| v["address"].as_str().unwrap().to_string())
+    });
+    let server = Server {
+        child,
+        host: String::new(),
+    };
+    (server, https_address)
+}
+
 #[tokio::test]
 async fn https_with_a_self_signed_certificate() {
     let dir = tempfile::tempdir().unwrap();
@@ -483,38 +515,15 @@ async fn https_with_a_self_signed_certificate() {
     cli_ok(&["vault", "create", "TLS"], &env);
     let token = cli_ok(&["token", "issue", "--name", "t", "--vault", "TLS"], &env);
 
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-    let cert_file = dir.path().join("cert.pem");
-    let key_file = dir.path().join("key.pem");
-    std::fs::write(&cert_file, cert.cert.pem()).unwrap();
-    std::fs::write(&key_file, cert.signing_key.serialize_pem()).unwrap();
-
-    let mut child = Command::new(BIN)
-        .args(["serve", "--bind", "127.0.0.1"])
-        .env("OP_HTTP_PORT", "0")
-        .env("OP_HTTPS_PORT", "0")
-        .env("OP_TLS_CERT_FILE", &cert_file)
-        .env("OP_TLS_KEY_FILE", &key_file)
-        .envs(env)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let err = lines(child.stderr.take().unwrap());
-    let https_address = wait_for(&err, "the HTTPS address", |l| {
-        let v: serde_json::Value = serde_json::from_str(l).ok()?;
-        (v["message"] == "latchkey api listening for HTTPS")
-            .then(|| v["address"].as_str().unwrap().to_string())
-    });
-    let _server = Server {
-        child,
-        host: String::new(),
-    };
+    let (_server, https_address) = serve_https(dir.path(), &env);
     let port = https_address.rsplit(':').next().unwrap();
 
     latchkey::tls::install_crypto_provider();
     let trusting = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(cert.cert.pem().as_bytes()).unwrap())
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(&std::fs::read(dir.path().join("cert.pem")).unwrap())
+                .unwrap(),
+        )
         .resolve("localhost", https_address.parse().unwrap())
         .build()
         .unwrap();
