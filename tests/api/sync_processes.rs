@@ -69,7 +69,8 @@ fn write_json(path: &Path, value: &serde_json::Value) {
     std::fs::rename(&tmp, path).unwrap();
 }
 
-async fn wait_until<F: std::future::Future<Output = bool>>(
+/// Polls `check` every 50 ms until it holds; fails the test after `limit`.
+pub async fn wait_until<F: std::future::Future<Output = bool>>(
     what: &str,
     limit: Duration,
     mut check: impl FnMut() -> F,

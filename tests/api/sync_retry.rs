@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use latchkey::config::{SourceKind, UpstreamLimits};
 use latchkey::sync::sources::connect::ConnectSource;
@@ -13,6 +13,7 @@ use latchkey::sync::sources::file::FileSource;
 use latchkey::sync::{run_until_stopped, Engine};
 
 use crate::helpers::TestApp;
+use crate::sync_processes::wait_until;
 
 const VAULT_CANARY: &str = "CANARY-VAULT-7f3a";
 const ITEM_CANARY: &str = "CANARY-ITEM-91bc";
@@ -35,21 +36,6 @@ fn write(path: &Path, text: &str) {
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, text).unwrap();
     std::fs::rename(&tmp, path).unwrap();
-}
-
-async fn wait_until<F: std::future::Future<Output = bool>>(
-    what: &str,
-    limit: Duration,
-    mut check: impl FnMut() -> F,
-) {
-    let started = Instant::now();
-    while !check().await {
-        assert!(
-            started.elapsed() < limit,
-            "{what} did not happen within {limit:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// A seed source over `path` that counts its parses.
