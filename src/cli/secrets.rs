@@ -22,8 +22,8 @@ fn resolver(connect: &ConnectArgs) -> anyhow::Result<Resolver> {
 pub async fn read(args: ReadArgs) -> anyhow::Result<()> {
     let resolver = resolver(&args.connect)?;
     let mut value = resolver.resolve_bytes(&args.reference).await?;
-    match &args.out_file {
-        Some(path) => write_private(path, &value, args.force, args.file_mode),
+    match &args.output.out_file {
+        Some(path) => write_private(path, &value, args.output.force, args.output.file_mode),
         None => {
             if !args.no_newline {
                 value.push(b'\n');
@@ -44,8 +44,8 @@ pub async fn inject(args: InjectArgs) -> anyhow::Result<()> {
             template
         }
     };
-    if let Some(path) = &args.out_file {
-        refuse_existing(path, args.force)?;
+    if let Some(path) = &args.output.out_file {
+        refuse_existing(path, args.output.force)?;
     }
     let placeholders = inject::scan_with(&template, &|name| std::env::var(name).ok())?;
     let references: Vec<_> = placeholders.iter().map(|p| p.reference.clone()).collect();
@@ -54,8 +54,8 @@ pub async fn inject(args: InjectArgs) -> anyhow::Result<()> {
         false => resolver(&args.connect)?.resolve_parsed(&references).await?,
     };
     let output = inject::render(&template, &placeholders, &values);
-    match &args.out_file {
-        Some(path) => write_private(path, &output, args.force, args.file_mode),
+    match &args.output.out_file {
+        Some(path) => write_private(path, &output, args.output.force, args.output.file_mode),
         None => write_stdout(&output),
     }
 }

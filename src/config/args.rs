@@ -203,15 +203,8 @@ pub struct ReadArgs {
     /// Do not print a newline after the value
     #[arg(short, long)]
     pub no_newline: bool,
-    /// Write the value to this file (mode 0600) instead of stdout
-    #[arg(short, long)]
-    pub out_file: Option<PathBuf>,
-    /// Replace the --out-file if it exists
-    #[arg(short, long)]
-    pub force: bool,
-    /// Permissions of the --out-file, in octal (as `op`'s --file-mode)
-    #[arg(long, default_value = "0600", value_parser = parse_file_mode)]
-    pub file_mode: u32,
+    #[command(flatten)]
+    pub output: OutputArgs,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
@@ -221,7 +214,16 @@ pub struct InjectArgs {
     /// Template to read [default: stdin]
     #[arg(short, long)]
     pub in_file: Option<PathBuf>,
-    /// File to write (mode 0600) [default: stdout]
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+/// Where `read` and `inject` write: stdout, or a private file.
+#[derive(Args, Debug)]
+pub struct OutputArgs {
+    /// Write to this file (mode 0600) instead of stdout
     #[arg(short, long)]
     pub out_file: Option<PathBuf>,
     /// Replace the --out-file if it exists
@@ -230,8 +232,6 @@ pub struct InjectArgs {
     /// Permissions of the --out-file, in octal (as `op`'s --file-mode)
     #[arg(long, default_value = "0600", value_parser = parse_file_mode)]
     pub file_mode: u32,
-    #[command(flatten)]
-    pub connect: ConnectArgs,
 }
 
 #[derive(Args, Debug)]
