@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
+use super::progress::Progress;
 use super::source::{Source, SourceError, SourceItem};
 use crate::model::{Category, ItemData, StoredFile};
 use crate::store::{SourceWrite, Store, StoreError, VaultChange};
@@ -59,6 +60,7 @@ pub struct Engine {
     editor: String,
     /// The source generation of the last successful run: an unchanged file is not walked again.
     synced_generation: std::sync::Mutex<Option<u64>>,
+    progress: Arc<Progress>,
 }
 
 struct Prepared {
@@ -79,7 +81,13 @@ impl Engine {
             source,
             editor,
             synced_generation: std::sync::Mutex::new(None),
+            progress: Arc::new(Progress::new()),
         }
+    }
+
+    /// How far the current (or last) run got.
+    pub fn progress(&self) -> &Arc<Progress> {
+        &self.progress
     }
 
     pub fn source(&self) -> &Arc<dyn Source> {
@@ -89,7 +97,10 @@ impl Engine {
     /// One run, recorded in the sync state that `/health` reports.
     pub async fn sync_once(&self) -> Result<Outcome, SyncError> {
         self.store.record_sync_attempt(self.source.kind()).await?;
-        match self.run().await {
+        self.progress.start();
+        let result = self.run().await;
+        self.progress.finish();
+        match result {
             Ok(outcome) => {
                 self.store
                     .record_sync_result(Ok((
@@ -186,6 +197,8 @@ impl Engine {
 
     async fn sync_vault(&self, vault_id: &str, outcome: &mut Outcome) -> Result<(), SyncError> {
         let metas = self.source.items(vault_id).await?;
+        self.progress
+            .add_to_total(u64::try_from(metas.len()).unwrap_or(u64::MAX));
         let known = self.store.known_items(vault_id).await?;
         let mut listed = HashSet::with_capacity(metas.len());
         let mut batch: Vec<Prepared> = Vec::with_capacity(BATCH);
@@ -197,6 +210,7 @@ impl Engine {
                 ))
                 .into());
             }
+            self.progress.advance(1, 0);
             let existing = known.get(&meta.id);
             if let Some(existing) = existing {
                 if !existing.from_source {
@@ -261,6 +275,10 @@ impl Engine {
         outcome.items_added += result.added;
         outcome.items_updated += result.updated;
         outcome.items_removed += result.removed;
+        self.progress.advance(
+            0,
+            u64::try_from(result.added + result.updated + result.removed).unwrap_or(0),
+        );
         batch.clear();
         Ok(())
     }

@@ -2,6 +2,7 @@
 
 pub mod engine;
 pub mod forward;
+pub mod progress;
 pub mod run;
 pub mod source;
 pub mod sources;
@@ -9,5 +10,6 @@ pub mod status;
 pub mod worker;
 
 pub use engine::{Engine, Outcome, SyncError};
+pub use progress::{Progress, ProgressSnapshot};
 pub use run::run_until_stopped;
 pub use worker::{build_source, run_worker, seed_source};
