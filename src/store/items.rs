@@ -110,63 +110,49 @@ impl Store {
         )))
     }
 
-    /// Item summaries of a vault that match `filter` (all of them without one); `None` when the
-    /// vault does not exist. Title and tag equality use the blind indexes; other filters decrypt
-    /// the summaries of the vault and test each.
+    /// Item summaries of a vault that match `filter` (all of them without one), collected;
+    /// `None` when the vault does not exist. The API streams [`Store::item_pages`] instead.
     pub async fn list_items(
         &self,
         vault_id: &str,
         filter: Option<&Filter>,
     ) -> StoreResult<Option<Vec<ItemRecord>>> {
+        let Some(mut pages) = self.item_pages(vault_id, filter.cloned()).await? else {
+            return Ok(None);
+        };
+        let mut items = Vec::new();
+        while let Some(page) = pages.next_page().await? {
+            items.extend(page);
+        }
+        Ok(Some(items))
+    }
+
+    /// The item summaries of a vault that match `filter`, read a page at a time (see
+    /// [`ItemPages`]); `None` when the vault does not exist. Title and tag equality use the blind
+    /// indexes; other filters decrypt the summaries of the vault and test each.
+    pub async fn item_pages(
+        &self,
+        vault_id: &str,
+        filter: Option<Filter>,
+    ) -> StoreResult<Option<ItemPages>> {
         let Some(key) = self.vault_data_key(vault_id).await? else {
             return Ok(None);
         };
-        let rows = match filter.and_then(Filter::as_single_eq) {
-            Some(("title", title)) => {
-                sqlx::query(&format!(
-                    "SELECT {ITEM_COLUMNS} FROM items i WHERE i.vault_id = ? AND i.title_index = ? \
-                     ORDER BY i.created_at, i.id"
-                ))
-                .bind(vault_id)
-                .bind(self.title_index(vault_id, title))
-                .fetch_all(&self.pool)
-                .await?
-            }
-            Some(("tag", tag)) => {
-                sqlx::query(&format!(
-                    "SELECT {ITEM_COLUMNS} FROM item_tags t JOIN items i \
-                     ON i.vault_id = t.vault_id AND i.id = t.item_id \
-                     WHERE t.vault_id = ? AND t.tag_index = ? ORDER BY i.created_at, i.id"
-                ))
-                .bind(vault_id)
-                .bind(self.tag_index(vault_id, tag))
-                .fetch_all(&self.pool)
-                .await?
-            }
-            _ => {
-                sqlx::query(&format!(
-                    "SELECT {ITEM_COLUMNS} FROM items i WHERE i.vault_id = ? ORDER BY i.created_at, i.id"
-                ))
-                .bind(vault_id)
-                .fetch_all(&self.pool)
-                .await?
-            }
+        let index = match filter.as_ref().and_then(Filter::as_single_eq) {
+            Some(("title", title)) => Some(ListIndex::Title(self.title_index(vault_id, title))),
+            Some(("tag", tag)) => Some(ListIndex::Tag(self.tag_index(vault_id, tag))),
+            _ => None,
         };
-        let mut items = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let item = self.item_from_row(&key, vault_id, row, false)?;
-            let keep = filter.is_none_or(|f| {
-                f.matches(|attr| match attr {
-                    "title" => vec![item.data.summary.title.as_str()],
-                    "tag" => item.data.summary.tags.iter().map(String::as_str).collect(),
-                    _ => Vec::new(),
-                })
-            });
-            if keep {
-                items.push(item);
-            }
-        }
-        Ok(Some(items))
+        Ok(Some(ItemPages {
+            store: self.clone(),
+            key,
+            vault_id: vault_id.to_string(),
+            filter,
+            index,
+            after: (i64::MIN, String::new()),
+            page_size: LIST_PAGE,
+            finished: false,
+        }))
     }
 
     pub(super) fn seal_item(
@@ -348,5 +334,116 @@ impl Store {
         Self::touch_vault(&mut tx, vault_id, -1, timefmt::now()).await?;
         tx.commit().await?;
         Ok(true)
+    }
+}
+
+/// Rows a listing reads per query: what a listing holds at once, whatever the vault's size.
+const LIST_PAGE: i64 = 500;
+
+/// A blind index that narrows a listing to one title or one tag.
+enum ListIndex {
+    Title(Vec<u8>),
+    Tag(Vec<u8>),
+}
+
+/// A vault's item summaries in list order (creation time, then id), read with keyset pagination:
+/// each page is its own short query that starts after the last row of the page before, so a
+/// slow reader holds neither a connection nor a read transaction between pages. An item created
+/// or deleted while a long listing is read may or may not appear in it; none appears twice.
+pub struct ItemPages {
+    store: Store,
+    key: DataKey,
+    vault_id: String,
+    filter: Option<Filter>,
+    index: Option<ListIndex>,
+    /// (created_at, id) of the last row read.
+    after: (i64, String),
+    page_size: i64,
+    finished: bool,
+}
+
+impl ItemPages {
+    /// Rows per query (the default suits the API; tests make pages small).
+    #[must_use]
+    pub fn with_page_size(mut self, rows: usize) -> Self {
+        self.page_size = i64::try_from(rows.max(1)).unwrap_or(LIST_PAGE);
+        self
+    }
+
+    /// Whether every row has been read.
+    pub fn finished(&self) -> bool {
+        self.finished
+    }
+
+    /// The matching items of the next page of rows; `None` once every row has been read. A page
+    /// may be empty when the filter matched none of its rows.
+    pub async fn next_page(&mut self) -> StoreResult<Option<Vec<ItemRecord>>> {
+        if self.finished {
+            return Ok(None);
+        }
+        let rows = self.fetch().await?;
+        self.finished = rows.len() < usize::try_from(self.page_size).unwrap_or(usize::MAX);
+        if let Some(last) = rows.last() {
+            self.after = (last.try_get("created_at")?, last.try_get("id")?);
+        }
+        let mut items = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let item = self
+                .store
+                .item_from_row(&self.key, &self.vault_id, row, false)?;
+            if self.keeps(&item) {
+                items.push(item);
+            }
+        }
+        Ok(Some(items))
+    }
+
+    fn keeps(&self, item: &ItemRecord) -> bool {
+        self.filter.as_ref().is_none_or(|f| {
+            f.matches(|attr| match attr {
+                "title" => vec![item.data.summary.title.as_str()],
+                "tag" => item.data.summary.tags.iter().map(String::as_str).collect(),
+                _ => Vec::new(),
+            })
+        })
+    }
+
+    /// One page of rows. A tag's first page is read through the tag index (all of a rare tag's
+    /// items in one short query); once a tag has filled a page, later pages walk the vault in
+    /// list order probing the tag instead, so a common tag costs one pass over the vault rather
+    /// than one per page.
+    async fn fetch(&self) -> StoreResult<Vec<SqliteRow>> {
+        let (from, index) = match &self.index {
+            None => ("FROM items i WHERE i.vault_id = ?", None),
+            Some(ListIndex::Title(index)) => (
+                "FROM items i INDEXED BY items_by_title WHERE i.vault_id = ? AND i.title_index = ?",
+                Some(index),
+            ),
+            Some(ListIndex::Tag(index)) if self.after.0 == i64::MIN => (
+                "FROM item_tags t CROSS JOIN items i ON i.vault_id = t.vault_id \
+                 AND i.id = t.item_id WHERE t.vault_id = ? AND t.tag_index = ?",
+                Some(index),
+            ),
+            Some(ListIndex::Tag(index)) => (
+                "FROM items i INDEXED BY items_by_created CROSS JOIN item_tags t \
+                 ON t.vault_id = i.vault_id AND t.item_id = i.id \
+                 WHERE i.vault_id = ? AND t.tag_index = ?",
+                Some(index),
+            ),
+        };
+        let sql = format!(
+            "SELECT {ITEM_COLUMNS} {from} AND (i.created_at, i.id) > (?, ?) \
+             ORDER BY i.created_at, i.id LIMIT ?"
+        );
+        let mut query = sqlx::query(&sql).bind(&self.vault_id);
+        if let Some(index) = index {
+            query = query.bind(index);
+        }
+        Ok(query
+            .bind(self.after.0)
+            .bind(&self.after.1)
+            .bind(self.page_size)
+            .fetch_all(&self.store.pool)
+            .await?)
     }
 }

@@ -15,6 +15,7 @@ mod filters;
 mod fuzz_corpus;
 mod items;
 mod layout;
+mod listing;
 mod openapi;
 mod patch_limits;
 mod paths;

@@ -9,14 +9,17 @@ use crate::activity::Action;
 use crate::auth::Access;
 use crate::http::access::{find_item, item_read, readable_item, record, require};
 use crate::http::error::{ApiError, ApiResult};
-use crate::http::extract::{parse_filter, Auth, FilterQuery, Ids, JsonBody, Meta, QueryParams};
+use crate::http::extract::{Auth, Ids, JsonBody, Meta};
 use crate::http::{render, AppState, RequestMeta};
 use crate::ids;
 use crate::model::{build_item, BuildMode, ItemData, ItemInput, ItemJson, PatchOp, Written};
 use crate::store::ItemRecord;
 use crate::writes::Change;
 
+mod list;
 mod patching;
+
+pub use list::list;
 
 /// The body returned by a write: the full item, or for a token that cannot read the vault only
 /// what the request itself set ([`render::receipt`]). `version` is the one to show (see PUT).
@@ -45,23 +48,6 @@ fn item_body(body: serde_json::Value) -> ApiResult<ItemInput> {
             crate::text::json_error_message(&e)
         ))
     })
-}
-
-pub async fn list(
-    State(state): State<AppState>,
-    Auth(access): Auth,
-    Meta(meta): Meta,
-    ids: Ids,
-    QueryParams(query): QueryParams<FilterQuery>,
-) -> ApiResult<Json<Vec<ItemJson>>> {
-    require(&state, &meta, &access, Action::Read, &ids.vault, None)?;
-    let filter = parse_filter(query.filter.as_deref(), &["title", "tag"], "items")?;
-    let items = state
-        .store
-        .list_items(&ids.vault, filter.as_ref())
-        .await?
-        .ok_or_else(|| ApiError::vault_not_found(&ids.vault))?;
-    Ok(Json(items.iter().map(render::summary).collect()))
 }
 
 pub async fn get_one(
