@@ -13,6 +13,8 @@ use crate::config::Config;
 use crate::credentials::Credentials;
 use crate::sync::Engine;
 
+use super::progress::Reports;
+
 pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     super::init_logging(false, &args.http.log_level);
     let started = std::time::Instant::now();
@@ -27,7 +29,7 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     let config = Config::for_dev(&args, &data_dir)?;
     create_credentials_if_missing(&data_dir)?;
     let service = app::build(&config).await?;
-    let engine = first_sync(&service, &args).await?;
+    let (engine, _reports) = first_sync(&service, &args).await?.unzip();
     let token = dev_token(&service, args.token.as_deref()).await?;
     let listener = app::bind(SocketAddr::new(args.bind, args.http.port)).await?;
     print_exports(&listener, &token, started, &data_dir)?;
@@ -65,7 +67,12 @@ fn create_credentials_if_missing(data_dir: &std::path::Path) -> anyhow::Result<(
 
 /// The first sync of a seed file completes before the server answers, so that a bad seed file
 /// fails the command at once with the reason; without one, an empty store gets the demo vault.
-async fn first_sync(service: &Service, args: &DevArgs) -> anyhow::Result<Option<Arc<Engine>>> {
+/// Its runs are reported from the first on (a bar on a terminal, log lines otherwise) for as long
+/// as the returned [`Reports`] lives, and in `/health` and `/metrics`.
+async fn first_sync(
+    service: &Service,
+    args: &DevArgs,
+) -> anyhow::Result<Option<(Arc<Engine>, Reports)>> {
     let (Some(source), Some(path)) = (&service.source, &args.seed) else {
         if service.store.list_vaults().await?.is_empty() {
             crate::demo::seed(&service.store, &service.credentials.server_id).await?;
@@ -77,11 +84,12 @@ async fn first_sync(service: &Service, args: &DevArgs) -> anyhow::Result<Option<
         source.clone(),
         service.credentials.server_id.clone(),
     ));
-    engine
-        .sync_once()
-        .await
-        .map_err(|e| anyhow::anyhow!("seed file {}: {e}", path.display()))?;
-    Ok(Some(engine))
+    service.state.metrics.watch_sync(engine.progress().clone());
+    let reports = Reports::start(engine.progress().clone());
+    let synced = engine.sync_once().await;
+    reports.flush();
+    synced.map_err(|e| anyhow::anyhow!("seed file {}: {e}", path.display()))?;
+    Ok(Some((engine, reports)))
 }
 
 /// The fixed `--token`, or a full-access JWT for every vault.

@@ -5,6 +5,7 @@ mod admin;
 mod dev;
 mod healthcheck;
 mod init;
+mod progress;
 mod revoke;
 mod secrets;
 mod serve;

@@ -1,9 +1,11 @@
 //! `latchkey serve | api | sync`: Connect's two containers, or both in one process.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use crate::app::{self, Service};
 use crate::config::{Config, Role};
+use crate::sync::Engine;
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     super::init_logging(true, &config.log_level);
@@ -44,7 +46,8 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     result
 }
 
-/// The sync worker, in every role but `api`.
+/// The sync worker, in every role but `api`. Its runs are reported on stderr (a progress bar on a
+/// terminal, log lines otherwise) and in this process's `/health` and `/metrics`.
 fn spawn_worker(
     service: &Service,
     config: &Config,
@@ -54,14 +57,23 @@ fn spawn_worker(
         return None;
     }
     let store = service.store.clone();
-    let source = service.source.clone();
-    let editor = service.credentials.server_id.clone();
+    let engine = service.source.clone().map(|source| {
+        let editor = service.credentials.server_id.clone();
+        Arc::new(Engine::new(store.clone(), source, editor))
+    });
+    if let Some(engine) = &engine {
+        service.state.metrics.watch_sync(engine.progress().clone());
+    }
+    let reports = engine
+        .as_ref()
+        .map(|engine| super::progress::Reports::start(engine.progress().clone()));
     let interval = config.sync_interval.max(std::time::Duration::from_secs(1));
     Some(tokio::spawn(async move {
         let stop = app::stopped(shutdown);
-        if let Err(err) = crate::sync::run_worker(store, source, editor, interval, stop).await {
+        if let Err(err) = crate::sync::run_worker(store, engine, interval, stop).await {
             tracing::error!(error = %err, "the sync worker stopped");
         }
+        drop(reports);
     }))
 }
 

@@ -1,9 +1,12 @@
-//! Prometheus text exposition of request counts and latencies, store sizes and process memory.
+//! Prometheus text exposition of request counts and latencies, store sizes, process memory and
+//! the progress of this process's sync runs.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
+
+use crate::sync::{Progress, ProgressSnapshot};
 
 const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
@@ -35,6 +38,9 @@ pub fn method_label(method: &str) -> &'static str {
 pub struct Metrics {
     requests: Mutex<BTreeMap<(&'static str, String, u16), u64>>,
     latency: Mutex<BTreeMap<String, Histogram>>,
+    /// The sync engine of this process, when it runs one (`serve`, `sync`, `dev`): `/health` and
+    /// `/metrics` report its current run.
+    sync_progress: OnceLock<Arc<Progress>>,
 }
 
 impl Metrics {
@@ -63,6 +69,16 @@ impl Metrics {
         }
         h.count += 1;
         h.sum += seconds;
+    }
+
+    /// Reports the runs of this process's sync engine (set once, when the engine is built).
+    pub fn watch_sync(&self, progress: Arc<Progress>) {
+        let _ = self.sync_progress.set(progress);
+    }
+
+    /// The current (or last) run of this process's sync engine, if it runs one.
+    pub fn sync_progress(&self) -> Option<ProgressSnapshot> {
+        self.sync_progress.get().map(|p| p.snapshot())
     }
 
     /// `counts` is (vaults, items) from the store, when it could be read.
@@ -156,6 +172,48 @@ pub fn render_sync(out: &mut String, sync: &crate::store::SyncState) {
     let _ = writeln!(out, "latchkey_sync_items {}", sync.items);
 }
 
+/// The current (or last) sync run of this process: running, items done and total, rate.
+pub fn render_progress(out: &mut String, p: &ProgressSnapshot) {
+    let mut gauge = |name: &str, help: &str, value: String| {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+        );
+    };
+    gauge(
+        "latchkey_sync_running",
+        "1 while a sync run is in progress in this process.",
+        u8::from(p.running).to_string(),
+    );
+    gauge(
+        "latchkey_sync_items_done",
+        "Source items handled by the current (or last) sync run.",
+        p.done.to_string(),
+    );
+    if let Some(total) = p.total {
+        gauge(
+            "latchkey_sync_items_total",
+            "Source items in the current (or last) sync run, once known.",
+            total.to_string(),
+        );
+    }
+    gauge(
+        "latchkey_sync_items_changed",
+        "Items added, updated or removed by the current (or last) sync run.",
+        p.changed.to_string(),
+    );
+    gauge(
+        "latchkey_sync_items_per_second",
+        "Items handled per second by the current (or last) sync run.",
+        format!("{:.1}", p.rate()),
+    );
+    gauge(
+        "latchkey_sync_run_seconds",
+        "How long the current sync run has taken (or the last one took).",
+        format!("{:.3}", p.elapsed.as_secs_f64()),
+    );
+}
+
 /// Activity entries dropped because the buffer was full while the database refused writes.
 pub fn render_activity_drops(out: &mut String, dropped: u64) {
     let _ = writeln!(out, "# HELP latchkey_activity_dropped_total Activity entries dropped because the database refused writes and the buffer was full.\n# TYPE latchkey_activity_dropped_total counter\nlatchkey_activity_dropped_total {dropped}");
@@ -170,7 +228,34 @@ pub fn resident_bytes() -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::method_label;
+    use super::{method_label, render_progress};
+    use crate::sync::ProgressSnapshot;
+
+    #[test]
+    fn progress_gauges_leave_out_an_unknown_total() {
+        let mut snapshot = ProgressSnapshot {
+            running: true,
+            done: 250,
+            total: None,
+            changed: 10,
+            elapsed: std::time::Duration::from_secs(2),
+        };
+        let mut out = String::new();
+        render_progress(&mut out, &snapshot);
+        assert!(out.contains("\nlatchkey_sync_running 1\n"), "{out}");
+        assert!(out.contains("\nlatchkey_sync_items_done 250\n"), "{out}");
+        assert!(
+            out.contains("\nlatchkey_sync_items_per_second 125.0\n"),
+            "{out}"
+        );
+        assert!(!out.contains("latchkey_sync_items_total"), "{out}");
+        snapshot.total = Some(1000);
+        snapshot.running = false;
+        out.clear();
+        render_progress(&mut out, &snapshot);
+        assert!(out.contains("\nlatchkey_sync_items_total 1000\n"), "{out}");
+        assert!(out.contains("\nlatchkey_sync_running 0\n"), "{out}");
+    }
 
     #[test]
     fn method_labels_come_from_a_closed_set() {

@@ -46,24 +46,23 @@ pub fn seed_source(path: PathBuf, keys: &KeyRing, bounds: SourceLimits) -> FileS
     })
 }
 
-/// Runs the worker until `shutdown`. With no source the store is the source of truth: the state
-/// is recorded as synced once, so `/health` reports the account data as available.
+/// Runs the worker until `shutdown`: `engine` syncs its source; without one the store is the
+/// source of truth, and the state is recorded as synced once, so `/health` reports the account
+/// data as available.
 pub async fn run_worker(
     store: Store,
-    source: Option<Arc<dyn Source>>,
-    editor: String,
+    engine: Option<Arc<Engine>>,
     interval: Duration,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    match source {
+    match engine {
         None => {
             store.record_sync_attempt(SourceKind::None.as_str()).await?;
             store.record_sync_result(Ok(store.counts().await?)).await?;
             shutdown.await;
         }
-        Some(source) => {
-            tracing::info!(source = %source.describe(), "sync worker started");
-            let engine = Arc::new(Engine::new(store, source, editor));
+        Some(engine) => {
+            tracing::info!(source = %engine.source().describe(), "sync worker started");
             run_until_stopped(engine, interval, shutdown).await;
         }
     }

@@ -20,6 +20,7 @@ mod openapi;
 mod patch_limits;
 mod paths;
 mod process;
+mod progress;
 mod replay;
 mod revocation;
 mod secret_refs;

@@ -37,7 +37,11 @@ pub async fn health(State(state): State<AppState>) -> Json<Health> {
         dependencies: vec![
             sqlite,
             dependency(status::account_data(sync_state.as_ref(), local_only)),
-            dependency(status::sync(sync_state.as_ref(), local_only)),
+            dependency(status::sync(
+                sync_state.as_ref(),
+                local_only,
+                state.metrics.sync_progress().as_ref(),
+            )),
         ],
     })
 }
@@ -56,6 +60,9 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     crate::http::metrics::render_activity_drops(&mut body, state.activity.dropped());
     if let Ok(Some(sync)) = state.store.sync_state().await {
         crate::http::metrics::render_sync(&mut body, &sync);
+    }
+    if let Some(progress) = state.metrics.sync_progress() {
+        crate::http::metrics::render_progress(&mut body, &progress);
     }
     text(body, "text/plain; version=0.0.4; charset=utf-8")
 }
