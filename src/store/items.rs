@@ -140,7 +140,10 @@ impl Store {
         };
         let index = match filter.as_ref().and_then(Filter::as_single_eq) {
             Some(("title", title)) => Some(ListIndex::Title(self.title_index(vault_id, title))),
-            Some(("tag", tag)) => Some(ListIndex::Tag(self.tag_index(vault_id, tag))),
+            Some(("tag", tag)) => Some(ListIndex::Tag {
+                index: self.tag_index(vault_id, tag),
+                walk: false,
+            }),
             _ => None,
         };
         Ok(Some(ItemPages {
@@ -343,7 +346,11 @@ const LIST_PAGE: i64 = 500;
 /// A blind index that narrows a listing to one title or one tag.
 enum ListIndex {
     Title(Vec<u8>),
-    Tag(Vec<u8>),
+    /// `walk`: later pages walk the vault in list order probing the tag (see [`ItemPages::fetch`]).
+    Tag {
+        index: Vec<u8>,
+        walk: bool,
+    },
 }
 
 /// A vault's item summaries in list order (creation time, then id), read with keyset pagination:
@@ -381,8 +388,12 @@ impl ItemPages {
         if self.finished {
             return Ok(None);
         }
+        let first = self.after.0 == i64::MIN;
         let rows = self.fetch().await?;
         self.finished = rows.len() < usize::try_from(self.page_size).unwrap_or(usize::MAX);
+        if first && !self.finished {
+            self.choose_tag_plan().await?;
+        }
         if let Some(last) = rows.last() {
             self.after = (last.try_get("created_at")?, last.try_get("id")?);
         }
@@ -408,10 +419,27 @@ impl ItemPages {
         })
     }
 
-    /// One page of rows. A tag's first page is read through the tag index (all of a rare tag's
-    /// items in one short query); once a tag has filled a page, later pages walk the vault in
-    /// list order probing the tag instead, so a common tag costs one pass over the vault rather
-    /// than one per page.
+    /// For a tag with more than a page of items: reading each page through the tag index costs
+    /// all of the tag's items per page (they are sorted for each), walking the vault in list
+    /// order and probing the tag costs one pass over the vault for the whole list. Walk when the
+    /// tag's items, squared over the page size, outnumber the vault's.
+    async fn choose_tag_plan(&mut self) -> StoreResult<()> {
+        let Some(ListIndex::Tag { index, walk }) = &mut self.index else {
+            return Ok(());
+        };
+        let (tagged, items): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM item_tags WHERE vault_id = ? AND tag_index = ?), \
+             COALESCE((SELECT item_count FROM vaults WHERE id = ?), 0)",
+        )
+        .bind(&self.vault_id)
+        .bind(&*index)
+        .bind(&self.vault_id)
+        .fetch_one(&self.store.pool)
+        .await?;
+        *walk = tagged.saturating_mul(tagged) > items.saturating_mul(self.page_size);
+        Ok(())
+    }
+
     async fn fetch(&self) -> StoreResult<Vec<SqliteRow>> {
         let (from, index) = match &self.index {
             None => ("FROM items i WHERE i.vault_id = ?", None),
@@ -419,12 +447,12 @@ impl ItemPages {
                 "FROM items i INDEXED BY items_by_title WHERE i.vault_id = ? AND i.title_index = ?",
                 Some(index),
             ),
-            Some(ListIndex::Tag(index)) if self.after.0 == i64::MIN => (
+            Some(ListIndex::Tag { index, walk: false }) => (
                 "FROM item_tags t CROSS JOIN items i ON i.vault_id = t.vault_id \
                  AND i.id = t.item_id WHERE t.vault_id = ? AND t.tag_index = ?",
                 Some(index),
             ),
-            Some(ListIndex::Tag(index)) => (
+            Some(ListIndex::Tag { index, walk: true }) => (
                 "FROM items i INDEXED BY items_by_created CROSS JOIN item_tags t \
                  ON t.vault_id = i.vault_id AND t.item_id = i.id \
                  WHERE i.vault_id = ? AND t.tag_index = ?",

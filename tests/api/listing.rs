@@ -14,12 +14,16 @@ use crate::helpers::TestApp;
 /// More items than the API's page of rows (500): three pages.
 const ITEMS: usize = 1203;
 
-/// Item `n`: title `T{n % 3}`, tag `all` on every item, tag `rare` on two.
+/// Item `n`: title `T{n % 3}`, tag `all` on every item, `even` on every other one (more than a
+/// page, fewer than the whole vault: read through the tag index), `rare` on two.
 async fn fill(app: &TestApp) {
     for n in 0..ITEMS {
         let mut data = ItemData::default();
         data.summary.title = format!("T{}", n % 3);
         data.summary.tags = vec!["all".into()];
+        if n % 2 == 0 {
+            data.summary.tags.push("even".into());
+        }
         if n == 7 || n == 1100 {
             data.summary.tags.push("rare".into());
         }
@@ -66,6 +70,7 @@ async fn a_list_longer_than_a_page_streams_every_item_in_order_and_filters_acros
         ),
         ("tag+eq+%22all%22", (0..ITEMS).collect()),
         ("tag+eq+%22rare%22", vec![7, 1100]),
+        ("tag+eq+%22even%22", (0..ITEMS).step_by(2).collect()),
         (
             "title+eq+%22T2%22+or+tag+eq+%22rare%22",
             (0..ITEMS)
