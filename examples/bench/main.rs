@@ -18,8 +18,10 @@
 //! FAILED with the reason, and the run goes on with the next phase (`report.rs`).
 
 mod loadgen;
+mod onepuxgen;
 mod options;
 mod phases;
+mod probe;
 mod procfs;
 mod report;
 mod seedgen;
