@@ -10,7 +10,7 @@ use clap::Parser;
 #[derive(Parser, Debug)]
 #[command(about = "latchkey performance benchmark (docs/design.md §9)")]
 pub struct Opts {
-    /// A short run (10,000 items, 2 s per load phase, 20,000-request soak): a few minutes
+    /// A short run (10,000 items, 2 s per load phase, 20,000-request soak): a minute or two
     #[arg(long)]
     pub quick: bool,
     /// Items in the large vault [default: 100000, or 10000 with --quick]

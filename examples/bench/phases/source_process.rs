@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 use anyhow::anyhow;
 use serde_json::json;
 
+use latchkey::app::open_store;
+use latchkey::credentials::Credentials;
+
 use super::serve::full_list;
 use super::{check_item, credentials_with_source, Shared};
 use crate::loadgen::{get_request, Client};
@@ -142,7 +145,22 @@ impl<'a> SourceRun<'a> {
             .unwrap_or_else(Instant::now);
         let result = self.fresh_figures(&server, spawned, report).await;
         server.stop();
-        result
+        result?;
+        self.stored_sync_count().await
+    }
+
+    /// The sync counters in the store once the process has stopped (a run it finished while
+    /// shutting down counts too).
+    async fn stored_sync_count(&self) -> anyhow::Result<SyncCount> {
+        let credentials = Credentials::load(&self.credentials.display().to_string(), None)
+            .map_err(|e| anyhow!("{e}"))?;
+        let store = open_store(&credentials, &self.data_dir).await?;
+        let state = store.sync_state().await?;
+        store.close().await;
+        Ok(state.map_or_else(SyncCount::default, |s| SyncCount {
+            runs: s.runs,
+            failures: s.failures,
+        }))
     }
 
     async fn fresh_figures(
@@ -150,7 +168,7 @@ impl<'a> SourceRun<'a> {
         server: &Server,
         spawned: Instant,
         report: &mut Report,
-    ) -> anyhow::Result<SyncCount> {
+    ) -> anyhow::Result<()> {
         let (name, label) = (self.source.name, &self.label);
         let sampler = RssSampler::start(server.pid());
         let seen = wait_for_sync(server.addr, SyncCount::default(), SYNC_TIMEOUT).await;
@@ -171,7 +189,7 @@ impl<'a> SourceRun<'a> {
         if let Err(err) = self.edited(server, report).await {
             report.failed(&format!("one edited item, {name} source"), "< 1 s", &err);
         }
-        sync_count(&mut Client::connect(server.addr).await?).await
+        Ok(())
     }
 
     /// A restart on the synced store with nothing changed since the last sync.
@@ -224,7 +242,8 @@ impl<'a> SourceRun<'a> {
         full_list(self.plan, server, &self.shared.token, &source, report).await
     }
 
-    /// The process's peak RSS so far (VmHWM) and the highest of the 50 ms samples.
+    /// The process's peak RSS so far (VmHWM) and the highest of the 50 ms samples (the kernel
+    /// updates VmHWM lazily, so a sample can be higher); the target holds for both.
     fn peak(&self, server: &Server, sampled_kb: u64, when: &str, report: &mut Report) {
         let metric = format!(
             "peak RSS {when}, {} source of {} items",
@@ -235,7 +254,7 @@ impl<'a> SourceRun<'a> {
                 &metric,
                 format!("{} (VmHWM; sampled {})", mib(m.hwm_kb), mib(sampled_kb)),
                 "< 128 MiB",
-                m.hwm_kb < LIMIT_KB,
+                m.hwm_kb.max(sampled_kb) < LIMIT_KB,
             ),
             None => report.failed(&metric, "< 128 MiB", &anyhow!("cannot read its memory")),
         }
@@ -281,9 +300,13 @@ impl<'a> SourceRun<'a> {
         let marker = format!("edited-{}", pseudo_text(0x0ED1, 12));
         let path = format!("/v1/vaults/{}/items/{}", big_vault_id(), item_id(k));
         let request = get_request(&path, &self.shared.token);
+        let before = sync_count(&mut Client::connect(server.addr).await?).await?;
         (self.source.write)(&self.source.path, n, Some((k, &marker)))?;
         let written = Instant::now();
         let seen = wait_visible(server.addr, &request, &marker, written, EDIT_TIMEOUT).await?;
+        // The item can show before its run ends; let the run end, so that the restart after
+        // this finds nothing changed.
+        wait_for_sync(server.addr, before, SYNC_TIMEOUT).await?;
         let metric = format!(
             "one edited item visible through the API, {} source of {} items",
             self.source.name, self.label

@@ -167,7 +167,7 @@ fn report_comparison(
                     "latchkey / bare axum requests/s",
                     format!("{:.0}%", ratio * 100.0),
                     ">= 50%",
-                    ratio >= 0.5,
+                    ratio >= 0.5 && r.errors == 0,
                 );
             }
             report.info("latchkey GET item p50 latency", ms(r.percentile(50.0)));
