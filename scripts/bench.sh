@@ -2,9 +2,9 @@
 # The performance benchmark (docs/design.md §9): builds the release binary and the benchmark, then
 # runs it and prints every figure next to its target.
 #
-#   bash scripts/bench.sh            # the full run: 100,000 items, 200,000-request soak (minutes)
-#   bash scripts/bench.sh --quick    # a short run: 10,000 items (about a minute)
-#   bash scripts/bench.sh --help     # every flag (--items, --soak-requests, --duration, …)
+#   bash scripts/bench.sh            # the full run: 100,000 items, 1,000,000-request soak (long)
+#   bash scripts/bench.sh --quick    # a short run: 10,000 items (a minute or two)
+#   bash scripts/bench.sh --help     # every flag (--items, --soak-requests, --skip-connect, …)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --example bench --bin latchkey

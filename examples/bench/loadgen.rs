@@ -281,6 +281,16 @@ pub fn get_request(path: &str, token: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+pub fn put_request(path: &str, token: &str, body: &[u8]) -> Vec<u8> {
+    let mut request = format!(
+        "PUT {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nUser-Agent: latchkey-bench\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(body);
+    request
+}
+
 /// Percent-encodes a query value.
 fn encode_query(value: &str) -> String {
     let mut out = String::new();

@@ -12,14 +12,20 @@
 //!   binary on the store built above, and a bare axum server (this program started with
 //!   `--bare-server`) that answers every request with a constant body of the same size as
 //!   latchkey's item response. Both are loaded by the same small HTTP/1.1 keep-alive load
-//!   generator (`loadgen.rs`).
+//!   generator (`loadgen.rs`);
+//! - the source figures run real `latchkey serve` processes whose credentials file names a source:
+//!   the seed file and a generated `.1pux` export (`onepuxgen.rs`), each on an empty store and
+//!   after a restart (`phases/source_process.rs`), and a `connect` replica of a `latchkey serve`
+//!   upstream (`phases/connect.rs`), watched from outside through `/metrics` (`probe.rs`).
 //!
 //! A figure that misses its target is reported as MISSED; a phase that fails is reported as
 //! FAILED with the reason, and the run goes on with the next phase (`report.rs`).
 
 mod loadgen;
+mod onepuxgen;
 mod options;
 mod phases;
+mod probe;
 mod procfs;
 mod report;
 mod seedgen;

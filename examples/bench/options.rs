@@ -10,7 +10,7 @@ use clap::Parser;
 #[derive(Parser, Debug)]
 #[command(about = "latchkey performance benchmark (docs/design.md §9)")]
 pub struct Opts {
-    /// A short run (10,000 items, 2 s per load phase, 20,000-request soak): about a minute
+    /// A short run (10,000 items, 2 s per load phase, 20,000-request soak): a minute or two
     #[arg(long)]
     pub quick: bool,
     /// Items in the large vault [default: 100000, or 10000 with --quick]
@@ -19,7 +19,7 @@ pub struct Opts {
     /// Items in the small vault (the filter comparison)
     #[arg(long, default_value_t = 1000)]
     pub small_items: usize,
-    /// Requests of the memory soak [default: 200000, or 20000 with --quick]
+    /// Requests of the memory soak [default: 1000000, or 20000 with --quick]
     #[arg(long)]
     pub soak_requests: Option<u64>,
     /// Seconds of each throughput measurement [default: 5, or 2 with --quick]
@@ -34,9 +34,21 @@ pub struct Opts {
     /// Keep the temporary directory (seed file, store) and print its path
     #[arg(long)]
     pub keep: bool,
-    /// Only the sync figures (no server process is started)
+    /// Only the in-process sync figures (no server process is started)
     #[arg(long)]
     pub sync_only: bool,
+    /// Skip the `latchkey serve` process with the seed file as its source (fresh store, restart)
+    #[arg(long)]
+    pub skip_seed_source: bool,
+    /// Skip the `latchkey serve` process with a generated `.1pux` export as its source
+    #[arg(long)]
+    pub skip_onepux: bool,
+    /// Skip the `connect` replica of a `latchkey serve` upstream
+    #[arg(long)]
+    pub skip_connect: bool,
+    /// The connect replica's LATCHKEY_SYNC_INTERVAL, in seconds [default: 10, or 5 with --quick]
+    #[arg(long)]
+    pub connect_interval: Option<u64>,
     /// Internal: serve the bare axum baseline and print its port
     #[arg(long, hide = true)]
     pub bare_server: bool,
@@ -60,6 +72,11 @@ pub struct Plan {
     /// Alternating bare/latchkey rounds of the throughput comparison.
     pub rounds: usize,
     pub latchkey: PathBuf,
+    pub seed_source: bool,
+    pub onepux: bool,
+    pub connect: bool,
+    /// The sync interval of the connect replica.
+    pub connect_interval: Duration,
 }
 
 impl Plan {
@@ -77,7 +94,7 @@ impl Plan {
             small_items: opts.small_items.max(10),
             soak_requests: opts
                 .soak_requests
-                .unwrap_or(if quick { 20_000 } else { 200_000 })
+                .unwrap_or(if quick { 20_000 } else { 1_000_000 })
                 .max(100),
             duration: Duration::from_secs_f64(
                 opts.duration
@@ -91,6 +108,14 @@ impl Plan {
             filter_requests: if quick { 300 } else { 2000 },
             rounds: if quick { 2 } else { 4 },
             latchkey,
+            seed_source: !opts.skip_seed_source,
+            onepux: !opts.skip_onepux,
+            connect: !opts.skip_connect,
+            connect_interval: Duration::from_secs(
+                opts.connect_interval
+                    .unwrap_or(if quick { 5 } else { 10 })
+                    .max(1),
+            ),
         })
     }
 }

@@ -70,3 +70,9 @@ impl RssSampler {
         self.peak.load(Ordering::Relaxed)
     }
 }
+
+/// Resets the process's VmHWM to its current RSS (`/proc/<pid>/clear_refs`, Linux 4.0+), so that a
+/// later reading is the peak of what ran since; false when the kernel refused.
+pub fn reset_peak(pid: u32) -> bool {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
+}

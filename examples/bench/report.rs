@@ -152,3 +152,12 @@ pub fn thousands(n: u64) -> String {
     }
     out
 }
+
+/// Milliseconds under a second, seconds above.
+pub fn took(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        ms(d)
+    } else {
+        secs(d)
+    }
+}

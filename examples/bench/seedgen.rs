@@ -67,7 +67,7 @@ fn seed_item(n: usize, password: &str) -> Value {
     })
 }
 
-fn item_password(n: usize) -> String {
+pub fn item_password(n: usize) -> String {
     pseudo_text(n as u64, 32)
 }
 

@@ -17,7 +17,7 @@ use crate::loadgen::Client;
 use crate::procfs::{read_memory, Memory};
 
 /// The variables of the caller's environment that would change how `latchkey serve` runs.
-const CLEARED_ENV: [&str; 9] = [
+const CLEARED_ENV: [&str; 10] = [
     "OP_SESSION",
     "OP_HTTP_PORT",
     "OP_HTTPS_PORT",
@@ -27,6 +27,7 @@ const CLEARED_ENV: [&str; 9] = [
     "LATCHKEY_DATA_DIR",
     "LATCHKEY_BIND",
     "XDG_DATA_HOME",
+    "LATCHKEY_SYNC_INTERVAL",
 ];
 
 /// A spawned `latchkey serve`.
@@ -44,6 +45,27 @@ impl Server {
         data_dir: &Path,
         env: &[(&str, &str)],
     ) -> anyhow::Result<(Server, Duration)> {
+        Self::launch(bin, credentials, data_dir, env, true).await
+    }
+
+    /// Starts the binary and waits only for `/health` to answer 200 (a first sync may still be
+    /// running); returns the time from spawn to that answer.
+    pub async fn start_listening(
+        bin: &Path,
+        credentials: &Path,
+        data_dir: &Path,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<(Server, Duration)> {
+        Self::launch(bin, credentials, data_dir, env, false).await
+    }
+
+    async fn launch(
+        bin: &Path,
+        credentials: &Path,
+        data_dir: &Path,
+        env: &[(&str, &str)],
+        need_account_data: bool,
+    ) -> anyhow::Result<(Server, Duration)> {
         let port = free_port()?;
         let mut command = serve_command(bin, credentials, data_dir, port, env);
         let started = Instant::now();
@@ -60,7 +82,7 @@ impl Server {
             }
             if let Ok(mut client) = Client::connect(addr).await {
                 if let Ok((200, body)) = client.send(&health).await {
-                    if account_data_available(client.body(&body)) {
+                    if !need_account_data || account_data_available(client.body(&body)) {
                         let took = started.elapsed();
                         return Ok((
                             Server {

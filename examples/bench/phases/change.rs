@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::bail;
 
 use latchkey::app::{serve, state};
-use latchkey::auth::{VaultClaim, ACL_READ};
+use latchkey::auth::{VaultClaim, ACL_READ, ACL_READ_WRITE};
 use latchkey::credentials::Credentials;
 use latchkey::http::HttpConfig;
 use latchkey::store::Store;
@@ -32,7 +32,16 @@ struct Rounds {
     skipped: usize,
 }
 
-/// Runs the rounds and closes the store; returns a token that reads both vaults.
+/// The benchmark's tokens, both for the two vaults.
+pub struct Tokens {
+    /// What the load phases send.
+    pub read: String,
+    /// The `connect` replica's upstream token, and the edit sent to that upstream.
+    pub read_write: String,
+}
+
+/// Runs the rounds and closes the store; returns the tokens (issued by this server's key, so
+/// valid on every store opened with the same credentials file).
 pub async fn change_phase(
     plan: &Plan,
     credentials: &Credentials,
@@ -40,24 +49,24 @@ pub async fn change_phase(
     engine: &Arc<Engine>,
     seed_path: &Path,
     report: &mut Report,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<Tokens> {
     let app = state(credentials, store.clone(), HttpConfig::default(), None)?;
-    let (token, _) = app
+    let claims = |a: u32| {
+        vec![
+            VaultClaim {
+                u: big_vault_id(),
+                a,
+            },
+            VaultClaim {
+                u: small_vault_id(),
+                a,
+            },
+        ]
+    };
+    let (token, _) = app.auth.issue("bench", claims(ACL_READ), None).await?;
+    let (read_write, _) = app
         .auth
-        .issue(
-            "bench",
-            vec![
-                VaultClaim {
-                    u: big_vault_id(),
-                    a: ACL_READ,
-                },
-                VaultClaim {
-                    u: small_vault_id(),
-                    a: ACL_READ,
-                },
-            ],
-            None,
-        )
+        .issue("bench-upstream", claims(ACL_READ_WRITE), None)
         .await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
@@ -92,7 +101,10 @@ pub async fn change_phase(
     }
     store.close().await;
     report_rounds(plan, result, rounds, report);
-    Ok(token)
+    Ok(Tokens {
+        read: token,
+        read_write,
+    })
 }
 
 /// Each round edits one item's password in the file and polls its GET until the new value shows;

@@ -9,6 +9,7 @@ use anyhow::{anyhow, bail};
 use super::{filter, soak, throughput, Shared};
 use crate::loadgen::{get_request, Client};
 use crate::options::Plan;
+use crate::procfs::reset_peak;
 use crate::report::{mib, ms, thousands, Report};
 use crate::seedgen::{big_vault_id, item_id};
 use crate::server::Server;
@@ -129,17 +130,20 @@ async fn loaded_phases(
     let mixed = soak::mixed_requests(plan, &token);
     soak::memory_under_load(plan, server, &mixed, peak_during_throughput, report).await;
     soak::soak(plan, server, mixed, report).await;
-    full_list(plan, server, &token, report).await
+    full_list(plan, server, &token, "source `none`", report).await
 }
 
-/// One unfiltered listing of the large vault: every summary decrypted and rendered at once.
-async fn full_list(
+/// One unfiltered listing of the large vault; its peak RSS alone when the kernel lets VmHWM be
+/// reset, else the process's peak so far.
+pub async fn full_list(
     plan: &Plan,
     server: &Server,
     token: &str,
+    source: &str,
     report: &mut Report,
 ) -> anyhow::Result<()> {
     let label = thousands(plan.items as u64);
+    let reset = reset_peak(server.pid());
     let mut client = Client::connect(server.addr).await?;
     let started = Instant::now();
     let (status, body) = client
@@ -156,10 +160,15 @@ async fn full_list(
     }
     let hwm = server.memory().map_or(0, |m| m.hwm_kb);
     report.check(
-        &format!("peak RSS (VmHWM) after one unfiltered list of {label} items"),
+        &format!("peak RSS of one unfiltered list of {label} items, {source}"),
         format!(
-            "{} (list took {}, {:.1} MB)",
+            "{} ({}; list took {}, {:.1} MB)",
             mib(hwm),
+            if reset {
+                "VmHWM reset before the list"
+            } else {
+                "VmHWM since start"
+            },
             ms(took),
             length as f64 / 1e6
         ),

@@ -50,13 +50,15 @@ pub async fn sync_phase(plan: &Plan, dir: &Path, report: &mut Report) -> anyhow:
     sync_figures(&engine, &seed_path, n, &label, report).await?;
     create_small_vault(plan, &store, &credentials.server_id).await?;
 
-    let token =
+    let tokens =
         change::change_phase(plan, &credentials, &store, &engine, &seed_path, report).await?;
     Ok(Shared {
+        dir: dir.to_path_buf(),
         credentials_path,
         data_dir,
         seed_path,
-        token,
+        token: tokens.read,
+        write_token: tokens.read_write,
     })
 }
 
@@ -147,7 +149,7 @@ async fn sync_figures(
         );
     }
     report.check(
-        &format!("initial sync of {label} items (seed file)"),
+        &format!("initial sync of {label} items, seed file (engine in this process)"),
         secs(took),
         "< 20 s",
         took < Duration::from_secs(20),
@@ -160,7 +162,7 @@ async fn sync_figures(
         bail!("a re-sync of an unchanged file changed something: {outcome:?}");
     }
     report.check(
-        "re-sync, file untouched (same process)",
+        "re-sync, seed file untouched (in process)",
         ms(took),
         "< 1 s",
         took < Duration::from_secs(1),
@@ -179,7 +181,7 @@ async fn sync_figures(
         bail!("a re-sync of identical content reported {outcome:?}");
     }
     report.check(
-        "re-sync, file rewritten with identical content",
+        "re-sync, seed file rewritten with identical content (in process)",
         secs(took),
         "< 1 s",
         took < Duration::from_secs(1),
