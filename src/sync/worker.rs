@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::engine::Engine;
 use super::run::run_until_stopped;
-use super::source::{feed_snapshot, Source};
+use super::source::Source;
 use super::sources::connect::ConnectSource;
 use super::sources::file::FileSource;
 use crate::config::{SourceKind, SourceLimits, SourceSpec, UpstreamLimits};
@@ -30,10 +30,7 @@ pub fn build_source(
             SourceKind::OnePux,
             path.clone(),
             // An export holds everything it is built from: the same bytes, the same content.
-            move |p, sink| {
-                feed_snapshot(super::sources::onepux::parse_file(p, &bounds)?, sink)?;
-                Ok(true)
-            },
+            move |p, sink| super::sources::onepux::read_file(p, &bounds, sink),
         ))),
         SourceSpec::Connect { url, token } => {
             Some(Arc::new(ConnectSource::new(url, token, limits)?))

@@ -13,9 +13,8 @@ use super::head::{self, text_digest, Head};
 use super::item::convert_item;
 use super::scan::Fail;
 use super::unique_ids::{source_id, unique_id};
-use super::ItemSink;
 use crate::model::Category;
-use crate::sync::source::{SourceItem, SourceVault};
+use crate::sync::source::{ItemSink, SourceItem, SourceVault};
 
 pub(super) struct Importer<'a, R> {
     entries: &'a Entries,
@@ -164,7 +163,12 @@ impl<R: Read + Seek> Walk for Importer<'_, R> {
         let vault = self.vault.as_mut().ok_or_else(no_vault)?;
         vault.imported = ordinal;
         let digest = text_digest(&vault.id, &id, raw);
-        if !self.sink.wants(&id, Some(&digest)).map_err(Fail::Source)? {
+        let vault_id = vault.id.clone();
+        if !self
+            .sink
+            .wants(&vault_id, &id, Some(&digest))
+            .map_err(Fail::Source)?
+        {
             return Ok(());
         }
         if built.is_none() {
@@ -178,7 +182,7 @@ impl<R: Read + Seek> Walk for Importer<'_, R> {
         };
         item.id = id;
         self.sink
-            .item(item, own_text.then_some(digest))
+            .item(&vault_id, item, own_text.then_some(digest))
             .map_err(Fail::Source)
     }
 }

@@ -19,7 +19,9 @@ use zip::ZipArchive;
 use archive::Budget;
 
 use crate::config::SourceLimits;
-use crate::sync::source::{Snapshot, SnapshotVault, SourceError, SourceItem, SourceVault};
+use crate::sync::source::{
+    ContentDigest, ItemSink, Snapshot, SnapshotVault, SourceError, SourceItem, SourceVault,
+};
 use crate::sync::sources::regular_file::open_regular;
 
 mod archive;
@@ -39,26 +41,18 @@ mod values;
 #[cfg(test)]
 mod tests;
 
-/// SHA-256 of what an item is built from.
-pub type ContentDigest = [u8; 32];
-
-/// Receives an export as it is read.
-pub trait ItemSink {
-    /// A vault starts; its items follow until the next vault or the end.
-    fn vault(&mut self, vault: SourceVault) -> Result<(), SourceError>;
-    /// An item of the current vault, before it is built; `text` digests everything it is built
-    /// from if that is its own text only. `Ok(false)`: do not build it.
-    fn wants(&mut self, item_id: &str, text: Option<&ContentDigest>) -> Result<bool, SourceError>;
-    /// The built item; `text` is `None` when it was built from more than its own text (it has
-    /// attachments).
-    fn item(&mut self, item: SourceItem, text: Option<ContentDigest>) -> Result<(), SourceError>;
-}
-
-/// Collects a whole export (tests, and whoever wants it all at once).
+/// Collects a whole export (tests, and whoever wants it all at once). Vaults come before their
+/// items.
 #[derive(Default)]
 struct Collect(Snapshot);
 
 impl ItemSink for Collect {
+    fn content(&mut self, _: &ContentDigest) -> bool {
+        false
+    }
+
+    fn total(&mut self, _: u64) {}
+
     fn vault(&mut self, vault: SourceVault) -> Result<(), SourceError> {
         self.0.vaults.push(SnapshotVault {
             vault,
@@ -67,11 +61,16 @@ impl ItemSink for Collect {
         Ok(())
     }
 
-    fn wants(&mut self, _: &str, _: Option<&ContentDigest>) -> Result<bool, SourceError> {
+    fn wants(&mut self, _: &str, _: &str, _: Option<&ContentDigest>) -> Result<bool, SourceError> {
         Ok(true)
     }
 
-    fn item(&mut self, item: SourceItem, _: Option<ContentDigest>) -> Result<(), SourceError> {
+    fn item(
+        &mut self,
+        _: &str,
+        item: SourceItem,
+        _: Option<ContentDigest>,
+    ) -> Result<(), SourceError> {
         match self.0.vaults.last_mut() {
             Some(vault) => vault.items.push(item),
             None => return Err(SourceError::Invalid("an item outside a vault".into())),
