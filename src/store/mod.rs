@@ -22,7 +22,7 @@ use crate::crypto::{CryptoError, KeyRing};
 pub use activity::{ActivityRecord, ActivityRow};
 pub use files::FileReader;
 pub use items::{ItemLookup, ItemPages, ItemRecord, NewFile};
-pub use sync::{BatchResult, KnownItem, SourceWrite, VaultChange};
+pub use sync::{BatchResult, KnownDigests, KnownItem, SourceKnown, SourceWrite, VaultChange};
 pub use sync_state::SyncState;
 pub use tokens::TokenRecord;
 pub use vaults::VaultRecord;

@@ -1,7 +1,7 @@
 //! Store operations of the sync worker: source-owned vaults and items, applied in batches, each
 //! batch one transaction, so that a kill at any point leaves a consistent store.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sqlx::{Row, Sqlite, Transaction};
 
@@ -17,7 +17,24 @@ pub struct KnownItem {
     pub from_source: bool,
     pub revision: Option<String>,
     pub digest: Option<Vec<u8>>,
+    pub text: Option<Vec<u8>>,
 }
+
+/// What a streaming sync needs to know of an item: the same as [`KnownItem`], compact (a
+/// 100,000-item source keeps 100,000 of these during a run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownDigests {
+    pub from_source: bool,
+    pub digest: Option<[u8; 32]>,
+    pub text: Option<[u8; 32]>,
+}
+
+/// The items of every source vault by vault id, and the ids of the vaults that are not the
+/// source's.
+pub type SourceKnown = (
+    HashMap<String, HashMap<String, KnownDigests>>,
+    HashSet<String>,
+);
 
 /// One item to write from the source.
 pub struct SourceWrite<'a> {
@@ -27,6 +44,8 @@ pub struct SourceWrite<'a> {
     pub data: &'a ItemData,
     pub files: &'a [(String, Vec<u8>)],
     pub digest: Vec<u8>,
+    /// The keyed digest of the item's own source text, when the item depends on nothing else.
+    pub text: Option<&'a [u8]>,
     pub revision: Option<&'a str>,
 }
 
@@ -149,7 +168,8 @@ impl Store {
     /// What the store knows about every item of a vault.
     pub async fn known_items(&self, vault_id: &str) -> StoreResult<HashMap<String, KnownItem>> {
         let rows = sqlx::query(
-            "SELECT id, origin, source_revision, source_digest FROM items WHERE vault_id = ?",
+            "SELECT id, origin, source_revision, source_digest, source_text FROM items \
+             WHERE vault_id = ?",
         )
         .bind(vault_id)
         .fetch_all(&self.pool)
@@ -162,10 +182,69 @@ impl Store {
                         from_source: row.try_get::<String, _>("origin")? == "source",
                         revision: row.try_get("source_revision")?,
                         digest: row.try_get("source_digest")?,
+                        text: row.try_get("source_text")?,
                     },
                 ))
             })
             .collect()
+    }
+
+    /// What a streaming sync compares with: every item of every source vault (API items in
+    /// them included), and the ids of the other vaults.
+    pub async fn source_known(&self) -> StoreResult<SourceKnown> {
+        let local: HashSet<String> =
+            sqlx::query_scalar("SELECT id FROM vaults WHERE origin != 'source'")
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .collect();
+        let mut rows = sqlx::query(
+            "SELECT i.vault_id, i.id, i.origin, i.source_digest, i.source_text FROM items i \
+             JOIN vaults v ON v.id = i.vault_id WHERE v.origin = 'source'",
+        )
+        .fetch(&self.pool);
+        let mut known: HashMap<String, HashMap<String, KnownDigests>> = HashMap::new();
+        while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
+            let digest = |column: &str| -> StoreResult<Option<[u8; 32]>> {
+                let bytes: Option<&[u8]> = row.try_get(column)?;
+                Ok(bytes.and_then(|b| b.try_into().ok()))
+            };
+            let entry = KnownDigests {
+                from_source: row.try_get::<&str, _>("origin")? == "source",
+                digest: digest("source_digest")?,
+                text: digest("source_text")?,
+            };
+            let vault: &str = row.try_get("vault_id")?;
+            if !known.contains_key(vault) {
+                known.insert(vault.to_string(), HashMap::new());
+            }
+            if let Some(items) = known.get_mut(vault) {
+                items.insert(row.try_get("id")?, entry);
+            }
+        }
+        Ok((known, local))
+    }
+
+    /// Records the text digests of source items whose content turned out unchanged.
+    pub async fn set_source_texts(
+        &self,
+        vault_id: &str,
+        texts: &[(String, [u8; 32])],
+    ) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        for (id, text) in texts {
+            sqlx::query(
+                "UPDATE items SET source_text = ? WHERE vault_id = ? AND id = ? \
+                 AND origin = 'source'",
+            )
+            .bind(&text[..])
+            .bind(vault_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Writes a batch of source items and removals in one transaction. Items whose digest is
@@ -241,12 +320,16 @@ impl Store {
         match existing {
             Some((_, origin)) if origin != "source" => return Ok(WriteOutcome::Kept),
             Some((Some(digest), _)) if digest == write.digest => {
-                sqlx::query("UPDATE items SET source_revision = ? WHERE vault_id = ? AND id = ?")
-                    .bind(write.revision)
-                    .bind(batch.vault_id)
-                    .bind(write.id)
-                    .execute(&mut **tx)
-                    .await?;
+                sqlx::query(
+                    "UPDATE items SET source_revision = ?, source_text = ? \
+                     WHERE vault_id = ? AND id = ?",
+                )
+                .bind(write.revision)
+                .bind(write.text)
+                .bind(batch.vault_id)
+                .bind(write.id)
+                .execute(&mut **tx)
+                .await?;
                 return Ok(WriteOutcome::Kept);
             }
             _ => {}
@@ -311,7 +394,7 @@ async fn update_source_item(
     sqlx::query(
         "UPDATE items SET category = ?, state = ?, version = version + 1, title_index = ?, \
          summary = ?, body = ?, updated_at = ?, last_edited_by = ?, source_digest = ?, \
-         source_revision = ? WHERE vault_id = ? AND id = ?",
+         source_revision = ?, source_text = ? WHERE vault_id = ? AND id = ?",
     )
     .bind(write.category.as_str())
     .bind(write.state)
@@ -322,6 +405,7 @@ async fn update_source_item(
     .bind(batch.editor)
     .bind(&write.digest)
     .bind(write.revision)
+    .bind(write.text)
     .bind(batch.vault_id)
     .bind(write.id)
     .execute(&mut **tx)
@@ -337,8 +421,8 @@ async fn insert_source_item(
 ) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO items (vault_id, id, category, version, state, title_index, summary, body, \
-         created_at, updated_at, last_edited_by, origin, source_digest, source_revision) \
-         VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, 'source', ?, ?)",
+         created_at, updated_at, last_edited_by, origin, source_digest, source_revision, \
+         source_text) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, 'source', ?, ?, ?)",
     )
     .bind(batch.vault_id)
     .bind(write.id)
@@ -352,6 +436,7 @@ async fn insert_source_item(
     .bind(batch.editor)
     .bind(&write.digest)
     .bind(write.revision)
+    .bind(write.text)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -87,4 +87,37 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+
+    /// The keyed digest of the content the source last delivered whole and self-contained.
+    pub async fn source_content(&self) -> StoreResult<Option<Vec<u8>>> {
+        Ok(
+            sqlx::query_scalar("SELECT digest FROM source_content WHERE id = 1")
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Records (or, with `None`, forgets) that digest; forgotten before a run writes anything,
+    /// so that a run interrupted halfway is not mistaken for a complete one.
+    pub async fn set_source_content(&self, digest: Option<&[u8]>) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        match digest {
+            Some(digest) => {
+                sqlx::query(
+                    "INSERT INTO source_content (id, digest) VALUES (1, ?) \
+                     ON CONFLICT (id) DO UPDATE SET digest = excluded.digest",
+                )
+                .bind(digest)
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM source_content")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
 }

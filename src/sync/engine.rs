@@ -1,14 +1,21 @@
 //! Reconciling the store with a source (docs/design.md §6): idempotent (version + 1 only on a real change),
 //! deletions propagate, items created through the API are never touched, and every batch is one
 //! transaction so that a kill at any point leaves a consistent store that the next run completes.
+//!
+//! A listing source (connect) is listed and its changed items fetched a few at a time (this
+//! file); a streaming source (a file) is read through a sink (`streamed`, `sink`).
+
+mod sink;
+mod streamed;
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
 use super::progress::Progress;
-use super::source::{Source, SourceError, SourceItem};
+use super::source::{Source, SourceError, SourceItem, SourceItemMeta};
 use crate::model::{Category, ItemData, StoredFile};
 use crate::store::{SourceWrite, Store, StoreError, VaultChange};
 use crate::text::quote;
@@ -63,6 +70,7 @@ pub struct Engine {
     progress: Arc<Progress>,
 }
 
+/// An item ready to be written: its files split off and its keyed digests computed.
 struct Prepared {
     id: String,
     category: Category,
@@ -70,6 +78,8 @@ struct Prepared {
     data: ItemData,
     files: Vec<(String, Vec<u8>)>,
     digest: Vec<u8>,
+    /// The keyed digest of the item's own source text, when it depends on nothing else.
+    text: Option<[u8; 32]>,
     revision: Option<String>,
 }
 
@@ -130,13 +140,34 @@ impl Engine {
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 == generation
         {
-            let state = self.store.sync_state().await?.unwrap_or_default();
-            return Ok(Outcome {
-                vaults: usize::try_from(state.vaults).unwrap_or(0),
-                items: usize::try_from(state.items).unwrap_or(0),
-                ..Outcome::default()
-            });
+            return self.unchanged(false).await;
         }
+        let outcome = if self.source.streaming().is_some() {
+            self.run_streamed().await?
+        } else {
+            self.run_listed().await?
+        };
+        *self
+            .synced_generation
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = generation;
+        Ok(outcome)
+    }
+
+    /// The outcome of a run that found the whole source unchanged: the counts of the last run
+    /// (and, when the source was read again, every item unchanged).
+    async fn unchanged(&self, read: bool) -> Result<Outcome, SyncError> {
+        let state = self.store.sync_state().await?.unwrap_or_default();
+        let items = usize::try_from(state.items).unwrap_or(0);
+        Ok(Outcome {
+            vaults: usize::try_from(state.vaults).unwrap_or(0),
+            items,
+            items_unchanged: if read { items } else { 0 },
+            ..Outcome::default()
+        })
+    }
+
+    async fn run_listed(&self) -> Result<Outcome, SyncError> {
         let vaults = self.source.vaults().await?;
         let mut outcome = Outcome::default();
         let mut seen = HashSet::new();
@@ -188,10 +219,6 @@ impl Engine {
                 .await?;
         }
         outcome.vaults = owned.len();
-        *self
-            .synced_generation
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = generation;
         Ok(outcome)
     }
 
@@ -201,7 +228,7 @@ impl Engine {
             .add_to_total(u64::try_from(metas.len()).unwrap_or(u64::MAX));
         let known = self.store.known_items(vault_id).await?;
         let mut listed = HashSet::with_capacity(metas.len());
-        let mut batch: Vec<Prepared> = Vec::with_capacity(BATCH);
+        let mut wanted: Vec<SourceItemMeta> = Vec::new();
         for meta in metas {
             if !crate::ids::is_valid_id(&meta.id) || !listed.insert(meta.id.clone()) {
                 return Err(SourceError::Invalid(format!(
@@ -210,21 +237,33 @@ impl Engine {
                 ))
                 .into());
             }
-            self.progress.advance(1, 0);
-            let existing = known.get(&meta.id);
-            if let Some(existing) = existing {
-                if !existing.from_source {
+            match known.get(&meta.id) {
+                Some(existing) if !existing.from_source => {
                     tracing::warn!(vault = %vault_id, item = %meta.id, "an item created through the API has the source's id; keeping the API's");
-                    continue;
                 }
-                if meta.revision.is_some() && existing.revision == meta.revision {
+                Some(existing) if meta.revision.is_some() && existing.revision == meta.revision => {
                     outcome.items_unchanged += 1;
+                }
+                _ => {
+                    wanted.push(meta);
                     continue;
                 }
             }
-            let item = self.source.item(vault_id, &meta.id).await?;
-            let prepared = self.prepare(vault_id, item, meta.revision)?;
-            if existing.is_some_and(|e| {
+            self.progress.advance(1, 0);
+        }
+        // Fetched a few at a time, in order, so that an upstream's latency overlaps.
+        let source = &self.source;
+        let mut fetched = futures_util::stream::iter(wanted)
+            .map(|meta| async move {
+                let item = source.item(vault_id, &meta.id).await;
+                (meta, item)
+            })
+            .buffered(self.source.fetch_concurrency().max(1));
+        let mut batch: Vec<Prepared> = Vec::with_capacity(BATCH);
+        while let Some((meta, item)) = fetched.next().await {
+            self.progress.advance(1, 0);
+            let prepared = self.prepare(vault_id, item?, meta.revision)?;
+            if known.get(&prepared.id).is_some_and(|e| {
                 e.digest.as_deref() == Some(prepared.digest.as_slice())
                     && e.revision == prepared.revision
             }) {
@@ -265,6 +304,7 @@ impl Engine {
                 data: &p.data,
                 files: &p.files,
                 digest: p.digest.clone(),
+                text: p.text.as_ref().map(|t| &t[..]),
                 revision: p.revision.as_deref(),
             })
             .collect();
@@ -308,67 +348,72 @@ impl Engine {
         .await
     }
 
-    /// Fills the file metadata from the files and computes the keyed digest of the whole item.
     fn prepare(
         &self,
         vault_id: &str,
         item: SourceItem,
         revision: Option<String>,
     ) -> Result<Prepared, SyncError> {
-        let SourceItem {
-            id,
-            category,
-            state,
-            mut data,
-            files,
-        } = item;
-        if !crate::ids::is_valid_id(&id) {
-            return Err(SourceError::Invalid(format!(
-                "the source gave an item the malformed id {}",
-                quote(&id, 40)
-            ))
-            .into());
-        }
-        let mut file_ids = HashSet::new();
-        data.body.files = files
-            .iter()
-            .map(|f| {
-                if !crate::ids::is_valid_id(&f.id) || !file_ids.insert(f.id.clone()) {
-                    return Err(SourceError::Invalid(format!(
-                        "item {id} lists file id {} twice or malformed",
-                        quote(&f.id, 40)
-                    )));
-                }
-                Ok(StoredFile {
-                    id: f.id.clone(),
-                    name: f.name.clone(),
-                    size: i64::try_from(f.content.len()).unwrap_or(i64::MAX),
-                    section: f.section.clone(),
-                })
-            })
-            .collect::<Result<_, _>>()?;
-        let content_hashes: Vec<String> = files
-            .iter()
-            .map(|f| data_encoding::HEXLOWER.encode(&Sha256::digest(&f.content)))
-            .collect();
-        let canonical = serde_json::to_string(&(vault_id, category, &state, &data, content_hashes))
-            .map_err(|e| SourceError::Invalid(format!("item {id}: {e}")))?;
-        // Keyed, so the stored digest reveals nothing about short secret values.
-        let digest = self
-            .store
-            .keys()
-            .blind_index("source-item", &canonical)
-            .to_vec();
-        Ok(Prepared {
-            id,
-            category,
-            state,
-            data,
-            files: files.into_iter().map(|f| (f.id, f.content)).collect(),
-            digest,
-            revision,
-        })
+        Ok(prepare(&self.store, vault_id, item, revision)?)
     }
+}
+
+/// Fills the file metadata from the files and computes the keyed digest of the whole item.
+fn prepare(
+    store: &Store,
+    vault_id: &str,
+    item: SourceItem,
+    revision: Option<String>,
+) -> Result<Prepared, SourceError> {
+    let SourceItem {
+        id,
+        category,
+        state,
+        mut data,
+        files,
+    } = item;
+    if !crate::ids::is_valid_id(&id) {
+        return Err(SourceError::Invalid(format!(
+            "the source gave an item the malformed id {}",
+            quote(&id, 40)
+        )));
+    }
+    let mut file_ids = HashSet::new();
+    data.body.files = files
+        .iter()
+        .map(|f| {
+            if !crate::ids::is_valid_id(&f.id) || !file_ids.insert(f.id.clone()) {
+                return Err(SourceError::Invalid(format!(
+                    "item {id} lists file id {} twice or malformed",
+                    quote(&f.id, 40)
+                )));
+            }
+            Ok(StoredFile {
+                id: f.id.clone(),
+                name: f.name.clone(),
+                size: i64::try_from(f.content.len()).unwrap_or(i64::MAX),
+                section: f.section.clone(),
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let content_hashes: Vec<String> = files
+        .iter()
+        .map(|f| data_encoding::HEXLOWER.encode(&Sha256::digest(&f.content)))
+        .collect();
+    let canonical = serde_json::to_string(&(vault_id, category, &state, &data, content_hashes))
+        .map_err(|e| SourceError::Invalid(format!("item {id}: {e}")))?;
+    // Keyed, so the stored digest reveals nothing about short secret values.
+    let digest = store.keys().blind_index("source-item", &canonical).to_vec();
+    Ok(Prepared {
+        id,
+        category,
+        state,
+        data,
+        files: files.into_iter().map(|f| (f.id, f.content)).collect(),
+        digest,
+        text: None,
+        revision,
+    })
 }
 
 /// The file content a batch holds.

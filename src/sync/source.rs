@@ -1,7 +1,9 @@
 //! What a sync source delivers, and the trait every source implements (docs/design.md §6).
 //!
-//! File sources (seed, 1pux) parse their whole file into a [`Snapshot`]; remote sources (connect)
-//! list vaults and item revisions first and fetch only the items whose revision changed.
+//! Two shapes: file sources (seed, 1pux) stream their content through an [`ItemSink`], one vault
+//! and one item at a time, telling the engine what each item's own text hashes to so that an
+//! unchanged item is not even built; remote sources (connect) list vaults and item revisions first
+//! and the engine fetches, a few at a time, only the items whose revision changed.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -87,18 +89,38 @@ pub trait Source: Send + Sync {
     /// Where it reads from, for logs and `/health`; never contains a secret.
     fn describe(&self) -> String;
 
-    fn vaults(&self) -> BoxFuture<'_, Result<Vec<SourceVault>, SourceError>>;
+    /// A source that reads its content as one stream (a file) returns itself: the engine then
+    /// calls [`StreamingSource::read`] and never the listing methods below.
+    fn streaming(&self) -> Option<&dyn StreamingSource> {
+        None
+    }
 
+    /// How many [`Source::item`] fetches the engine keeps in flight at once.
+    fn fetch_concurrency(&self) -> usize {
+        DEFAULT_FETCH_CONCURRENCY
+    }
+
+    /// The vaults of a listing source.
+    fn vaults(&self) -> BoxFuture<'_, Result<Vec<SourceVault>, SourceError>> {
+        Box::pin(async move { Err(not_listing(self.kind())) })
+    }
+
+    /// The items of one vault of a listing source, with their revision markers.
     fn items<'a>(
         &'a self,
-        vault_id: &'a str,
-    ) -> BoxFuture<'a, Result<Vec<SourceItemMeta>, SourceError>>;
+        _vault_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<SourceItemMeta>, SourceError>> {
+        Box::pin(async move { Err(not_listing(self.kind())) })
+    }
 
+    /// One item of a listing source.
     fn item<'a>(
         &'a self,
-        vault_id: &'a str,
-        item_id: &'a str,
-    ) -> BoxFuture<'a, Result<SourceItem, SourceError>>;
+        _vault_id: &'a str,
+        _item_id: &'a str,
+    ) -> BoxFuture<'a, Result<SourceItem, SourceError>> {
+        Box::pin(async move { Err(not_listing(self.kind())) })
+    }
 
     /// Called once before each sync run (file sources re-read their file here).
     fn refresh(&self) -> BoxFuture<'_, Result<(), SourceError>> {
@@ -121,4 +143,86 @@ pub trait Source: Send + Sync {
     fn watches_changes(&self) -> bool {
         false
     }
+}
+
+/// The fetches a listing source gets in flight at once unless it says otherwise: enough to hide
+/// an upstream's latency, few enough not to swamp it.
+pub const DEFAULT_FETCH_CONCURRENCY: usize = 8;
+
+fn not_listing(kind: &str) -> SourceError {
+    SourceError::Unavailable(format!(
+        "the {kind} source streams its content; it cannot be listed"
+    ))
+}
+
+/// SHA-256 of bytes a source read: a whole file, or what one item is built from.
+pub type ContentDigest = [u8; 32];
+
+/// A source whose content is read as one stream (a file), vault by vault and item by item, so
+/// that neither the source nor the engine holds all of it.
+pub trait StreamingSource: Send + Sync {
+    /// Hands the vaults and items to `sink` in source order. Blocking: the engine calls it on a
+    /// blocking thread, and may call it twice in one run (a pass that checks everything before
+    /// anything is written, then one that writes, when the changes are too many to hold).
+    fn read(&self, sink: &mut dyn ItemSink) -> Result<ReadEnd, SourceError>;
+}
+
+/// How a [`StreamingSource::read`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadEnd {
+    /// [`ItemSink::content`] said the store holds this content already: nothing was parsed.
+    Unchanged,
+    /// Everything was handed over. `self_contained`: the content depended on the file's bytes
+    /// alone (no value file, environment variable or attachment read from elsewhere), so the
+    /// same bytes next time mean the same content.
+    Complete { self_contained: bool },
+}
+
+/// Where a [`StreamingSource`] delivers: the engine's side of a read.
+pub trait ItemSink {
+    /// The SHA-256 of the whole file, before parsing. `true`: the store holds exactly this
+    /// content already, so the source returns [`ReadEnd::Unchanged`] without parsing.
+    fn content(&mut self, digest: &ContentDigest) -> bool;
+
+    /// The number of items, when the source knows it before the end.
+    fn total(&mut self, items: u64);
+
+    /// A vault's attributes, once per vault, before or after its items (a streamed file may
+    /// hold them after the items).
+    fn vault(&mut self, vault: SourceVault) -> Result<(), SourceError>;
+
+    /// An item, before it is built. `text`: the SHA-256 of everything the item is built from,
+    /// when that may be only its own source text (with the vault id and a format version mixed
+    /// in). `Ok(false)`: the store holds it unchanged (or must keep its own), do not build it.
+    fn wants(
+        &mut self,
+        vault_id: &str,
+        item_id: &str,
+        text: Option<&ContentDigest>,
+    ) -> Result<bool, SourceError>;
+
+    /// The built item. `text` as for [`ItemSink::wants`], but `None` when building it read
+    /// anything besides its own text (a value file, an environment variable, an attachment).
+    fn item(
+        &mut self,
+        vault_id: &str,
+        item: SourceItem,
+        text: Option<ContentDigest>,
+    ) -> Result<(), SourceError>;
+}
+
+/// Hands a whole [`Snapshot`] to `sink`, for sources that parse into one (their items have no
+/// text digest, so each is built and compared every time).
+pub fn feed_snapshot(snapshot: Snapshot, sink: &mut dyn ItemSink) -> Result<(), SourceError> {
+    let items = snapshot.vaults.iter().map(|v| v.items.len() as u64).sum();
+    sink.total(items);
+    for SnapshotVault { vault, items } in snapshot.vaults {
+        for item in items {
+            if sink.wants(&vault.id, &item.id, None)? {
+                sink.item(&vault.id, item, None)?;
+            }
+        }
+        sink.vault(vault)?;
+    }
+    Ok(())
 }

@@ -26,10 +26,11 @@ pub fn build_source(
     Ok(match spec {
         SourceSpec::None => None,
         SourceSpec::Seed { path } => Some(Arc::new(seed_source(path.clone(), keys, bounds))),
-        SourceSpec::OnePux { path } => Some(Arc::new(FileSource::new(
+        SourceSpec::OnePux { path } => Some(Arc::new(FileSource::streaming(
             SourceKind::OnePux,
             path.clone(),
-            move |p| super::sources::onepux::parse_file(p, &bounds),
+            // An export holds everything it is built from: the same bytes, the same content.
+            move |p, sink| super::sources::onepux::read_file(p, &bounds, sink),
         ))),
         SourceSpec::Connect { url, token } => {
             Some(Arc::new(ConnectSource::new(url, token, limits)?))
@@ -41,8 +42,8 @@ pub fn build_source(
 /// same across re-syncs and restarts.
 pub fn seed_source(path: PathBuf, keys: &KeyRing, bounds: SourceLimits) -> FileSource {
     let generation_key = keys.blind_index("seed-generation-key", "");
-    FileSource::new(SourceKind::Seed, path, move |p| {
-        super::sources::seed::parse_file(p, &generation_key, &bounds)
+    FileSource::streaming(SourceKind::Seed, path, move |p, sink| {
+        super::sources::seed::read_file(p, &generation_key, &bounds, sink)
     })
 }
 

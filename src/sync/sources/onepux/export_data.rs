@@ -1,318 +1,312 @@
-//! Streams `export.data` (accounts → vaults → items) with serde, converting each item as soon as
-//! it is read, so that memory follows the snapshot rather than the JSON tree of the whole export.
+//! Walks `export.data` (accounts → vaults → items) as a stream and hands each vault, then each of
+//! its items as raw JSON, to a [`Walk`]: memory follows one item, not the export.
+//!
+//! An account's or vault's `attrs` are needed before its list (ids derive from them); exports put
+//! them first, and a list that comes before its `attrs` is kept as text until the object ends.
 
-use std::fmt;
-use std::io::{BufReader, Read, Seek};
+use std::io::{Read, Seek};
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use zip::ZipArchive;
 
-use super::archive::{Budget, Entries, Limited};
-use super::item::{convert_item, PendingItem};
+use super::archive::Limited;
+use super::import::Importer;
 use super::json::{kind_of, text};
+use super::scan::{Fail, Kind, Scanner};
 use crate::model::VaultType;
 use crate::sync::source::SourceError;
 
-pub(super) struct PendingAccount {
-    pub(super) uuid: String,
-    pub(super) vaults: Vec<PendingVault>,
+/// Reads the `export.data` entry at `index` into `importer`, inflating it as a stream and
+/// refusing it once it inflates beyond its cap.
+pub(super) fn read<R: Read + Seek, F: Read + Seek>(
+    archive: &mut ZipArchive<R>,
+    index: usize,
+    importer: &mut Importer<'_, F>,
+    name: &str,
+) -> Result<(), SourceError> {
+    let entry = archive.by_index(index).map_err(|e| {
+        SourceError::Unavailable(format!("cannot read export.data from {name}: {e}"))
+    })?;
+    let cap = importer
+        .budget
+        .cap(entry.compressed_size(), importer.budget.data());
+    let mut limited = Limited::new(entry, cap.bytes);
+    let result = walk(&mut Scanner::new(&mut limited), importer);
+    result.map_err(|fail| match fail {
+        _ if limited.exceeded => cap.exceeded("export.data", name),
+        Fail::Io(e) => {
+            SourceError::Unavailable(format!("cannot read export.data from {name}: {e}"))
+        }
+        Fail::Syntax(e) => {
+            SourceError::Invalid(format!("{name}: export.data is not valid JSON: {e}"))
+        }
+        Fail::Data(e) => SourceError::Invalid(format!("{name}: export.data: {e}")),
+        Fail::Source(e) => e,
+    })
 }
 
-pub(super) struct PendingVault {
+/// What the ids of an account's vaults derive from.
+pub(super) struct AccountInfo {
+    pub(super) uuid: String,
+}
+
+pub(super) struct VaultInfo {
     pub(super) uuid: String,
     pub(super) name: String,
     pub(super) description: String,
     pub(super) vault_type: VaultType,
-    pub(super) items: Vec<PendingItem>,
 }
 
-/// Parses the `export.data` entry at `index`: the accounts with their vaults and converted items.
-/// The entry is inflated and parsed as a stream, and refused once it inflates beyond `budget`.
-pub(super) fn read_accounts<R: Read + Seek>(
-    archive: &mut ZipArchive<R>,
-    index: usize,
-    entries: &Entries,
-    budget: &Budget,
-    name: &str,
-) -> Result<Vec<PendingAccount>, SourceError> {
-    let entry = archive.by_index(index).map_err(|e| {
-        SourceError::Unavailable(format!("cannot read export.data from {name}: {e}"))
-    })?;
-    let cap = budget.cap(entry.compressed_size(), budget.data());
-    let mut limited = Limited::new(entry, cap.bytes);
-    let result = {
-        let reader = BufReader::with_capacity(64 * 1024, &mut limited);
-        let mut de = serde_json::Deserializer::from_reader(reader);
-        ExportSeed { entries }
-            .deserialize(&mut de)
-            .and_then(|accounts| de.end().map(|()| accounts))
-    };
-    result.map_err(|e| {
-        if limited.exceeded {
-            cap.exceeded("export.data", name)
-        } else {
-            json_error(name, &e)
-        }
-    })
-}
-
-fn json_error(name: &str, e: &serde_json::Error) -> SourceError {
-    match e.classify() {
-        serde_json::error::Category::Io => {
-            SourceError::Unavailable(format!("cannot read export.data from {name}: {e}"))
-        }
-        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-            SourceError::Invalid(format!("{name}: export.data is not valid JSON: {e}"))
-        }
-        serde_json::error::Category::Data => {
-            SourceError::Invalid(format!("{name}: export.data: {e}"))
-        }
-    }
-}
-
-struct ExportSeed<'e> {
-    entries: &'e Entries,
-}
-
-impl<'de> DeserializeSeed<'de> for ExportSeed<'_> {
-    type Value = Vec<PendingAccount>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ExportSeed<'_> {
-    type Value = Vec<PendingAccount>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object with an \"accounts\" list")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut accounts = None;
-        while let Some(key) = map.next_key::<String>()? {
-            if key == "accounts" && accounts.is_none() {
-                accounts = map.next_value_seed(ListSeed {
-                    entries: self.entries,
-                    level: Level::Accounts,
-                })?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        match accounts {
-            Some(Parsed::Accounts(accounts)) => Ok(accounts),
-            _ => Err(de::Error::custom("there is no \"accounts\" list")),
-        }
-    }
-}
-
+/// Where an item sits in the export, for messages.
 #[derive(Clone, Copy)]
-enum Level {
-    Accounts,
-    Vaults { account: usize },
-    Items { account: usize, vault: usize },
+pub(super) struct ItemAt {
+    pub(super) account: usize,
+    pub(super) vault: usize,
+    pub(super) index: usize,
 }
 
-enum Parsed {
-    Accounts(Vec<PendingAccount>),
-    Vaults(Vec<PendingVault>),
-    Items(Vec<PendingItem>),
-}
-
-/// A list of accounts, of one account's vaults, or of one vault's items.
-struct ListSeed<'e> {
-    entries: &'e Entries,
-    level: Level,
-}
-
-impl<'de> DeserializeSeed<'de> for ListSeed<'_> {
-    type Value = Option<Parsed>;
-
-    /// `null` is the same as a missing list.
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_option(OrNull(self))
+impl std::fmt::Display for ItemAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "accounts[{}].vaults[{}].items[{}]",
+            self.account, self.vault, self.index
+        )
     }
 }
 
-struct OrNull<'e>(ListSeed<'e>);
-
-impl<'de> Visitor<'de> for OrNull<'_> {
-    type Value = Option<Parsed>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.expecting(f)
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_seq(self.0).map(Some)
-    }
+/// Receives the export in order: a vault, then its items.
+pub(super) trait Walk {
+    fn vault(&mut self, account: &AccountInfo, vault: VaultInfo) -> Result<(), Fail>;
+    fn item(&mut self, raw: &[u8], at: ItemAt) -> Result<(), Fail>;
 }
 
-impl<'de> Visitor<'de> for ListSeed<'_> {
-    type Value = Parsed;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.level {
-            Level::Accounts => f.write_str("\"accounts\" to be a list"),
-            Level::Vaults { account } => write!(f, "accounts[{account}].vaults to be a list"),
-            Level::Items { account, vault } => {
-                write!(f, "accounts[{account}].vaults[{vault}].items to be a list")
-            }
+/// Walks the whole of `export.data`, which must be exactly one JSON object.
+pub(super) fn walk<R: Read>(scan: &mut Scanner<R>, visit: &mut dyn Walk) -> Result<(), Fail> {
+    let kind = scan.kind()?;
+    if kind != Kind::Object {
+        return Err(Fail::Data(format!(
+            "expected an object with an \"accounts\" list, found {}",
+            kind.name()
+        )));
+    }
+    scan.open()?;
+    let mut seen = false;
+    let mut first = true;
+    while let Some(key) = scan.next_key(first)? {
+        first = false;
+        if key == "accounts" && !seen {
+            seen = accounts(scan, visit)?;
+        } else {
+            scan.skip()?;
         }
     }
+    scan.end()?;
+    if seen {
+        Ok(())
+    } else {
+        Err(Fail::Data("there is no \"accounts\" list".into()))
+    }
+}
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        match self.level {
-            Level::Accounts => {
-                let mut accounts = Vec::new();
-                while let Some(account) = seq.next_element_seed(ObjectSeed {
-                    entries: self.entries,
-                    level: Level::Vaults {
-                        account: accounts.len(),
-                    },
-                })? {
-                    let Pending::Account(account) = account else {
-                        unreachable!("an account seed yields an account")
-                    };
-                    accounts.push(account);
-                }
-                Ok(Parsed::Accounts(accounts))
+/// Whether the next value is a list; `null` is skipped and is the same as no list.
+fn list<R: Read>(scan: &mut Scanner<R>, what: impl Fn() -> String) -> Result<bool, Fail> {
+    match scan.kind()? {
+        Kind::List => {
+            scan.open()?;
+            Ok(true)
+        }
+        Kind::Null => {
+            scan.skip()?;
+            Ok(false)
+        }
+        other => Err(Fail::Data(format!(
+            "expected {} to be a list, found {}",
+            what(),
+            other.name()
+        ))),
+    }
+}
+
+fn object<R: Read>(scan: &mut Scanner<R>, path: &str) -> Result<(), Fail> {
+    match scan.kind()? {
+        Kind::Object => scan.open(),
+        other => Err(Fail::Data(format!(
+            "expected {path} to be an object, found {}",
+            other.name()
+        ))),
+    }
+}
+
+/// `false` when the list is `null`.
+fn accounts<R: Read>(scan: &mut Scanner<R>, visit: &mut dyn Walk) -> Result<bool, Fail> {
+    if !list(scan, || "\"accounts\"".into())? {
+        return Ok(false);
+    }
+    let mut index = 0;
+    while scan.next_element(index == 0)? {
+        account(scan, visit, index)?;
+        index += 1;
+    }
+    Ok(true)
+}
+
+fn account<R: Read>(scan: &mut Scanner<R>, visit: &mut dyn Walk, a: usize) -> Result<(), Fail> {
+    let path = format!("accounts[{a}]");
+    object(scan, &path)?;
+    let mut info = None;
+    let mut listed = false;
+    let mut held = None;
+    let mut first = true;
+    while let Some(key) = scan.next_key(first)? {
+        first = false;
+        if key == "attrs" {
+            let attrs = attrs(scan, &path)?;
+            info = Some(AccountInfo {
+                uuid: attr(&attrs, &path, "uuid")?.trim().to_string(),
+            });
+        } else if key == "vaults" && !listed {
+            match &info {
+                Some(info) => listed = vaults(scan, visit, a, info)?,
+                None => (listed, held) = hold(scan)?,
             }
-            Level::Vaults { account } => {
-                let mut vaults = Vec::new();
-                while let Some(vault) = seq.next_element_seed(ObjectSeed {
-                    entries: self.entries,
-                    level: Level::Items {
-                        account,
-                        vault: vaults.len(),
-                    },
-                })? {
-                    let Pending::Vault(vault) = vault else {
-                        unreachable!("a vault seed yields a vault")
-                    };
-                    vaults.push(vault);
-                }
-                Ok(Parsed::Vaults(vaults))
-            }
-            Level::Items { account, vault } => {
-                let mut items = Vec::new();
-                let mut index = 0usize;
-                while let Some(value) = seq.next_element::<Value>()? {
-                    match convert_item(&value, self.entries) {
-                        Ok(Some(item)) => items.push(item),
-                        Ok(None) => {}
-                        // The position only: the message reaches the unauthenticated
-                        // /health, where an item's title has no place.
-                        Err(e) => {
-                            return Err(de::Error::custom(format!(
-                                "accounts[{account}].vaults[{vault}].items[{index}]: {e}"
-                            )))
-                        }
-                    }
-                    index += 1;
-                }
-                Ok(Parsed::Items(items))
-            }
+        } else {
+            scan.skip()?;
         }
     }
-}
-
-enum Pending {
-    Account(PendingAccount),
-    Vault(PendingVault),
-}
-
-/// One account (`level` = its vaults) or one vault (`level` = its items): `attrs` plus the list.
-struct ObjectSeed<'e> {
-    entries: &'e Entries,
-    level: Level,
-}
-
-impl<'de> DeserializeSeed<'de> for ObjectSeed<'_> {
-    type Value = Pending;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_map(self)
+    if let Some(raw) = held {
+        let info = info.unwrap_or(AccountInfo {
+            uuid: String::new(),
+        });
+        vaults(&mut Scanner::new(raw.as_slice()), visit, a, &info)?;
     }
+    Ok(())
 }
 
-impl<'de> Visitor<'de> for ObjectSeed<'_> {
-    type Value = Pending;
+/// Keeps a list whose `attrs` have not been read yet (`null` is skipped, as no list).
+fn hold<R: Read>(scan: &mut Scanner<R>) -> Result<(bool, Option<Vec<u8>>), Fail> {
+    if scan.kind()? == Kind::Null {
+        scan.skip()?;
+        return Ok((false, None));
+    }
+    Ok((true, Some(scan.cut()?.to_vec())))
+}
 
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.level {
-            Level::Vaults { account } => write!(f, "accounts[{account}] to be an object"),
-            Level::Items { account, vault } => {
-                write!(f, "accounts[{account}].vaults[{vault}] to be an object")
+/// `false` when the list is `null`.
+fn vaults<R: Read>(
+    scan: &mut Scanner<R>,
+    visit: &mut dyn Walk,
+    a: usize,
+    account: &AccountInfo,
+) -> Result<bool, Fail> {
+    if !list(scan, || format!("accounts[{a}].vaults"))? {
+        return Ok(false);
+    }
+    let mut index = 0;
+    while scan.next_element(index == 0)? {
+        vault(scan, visit, account, (a, index))?;
+        index += 1;
+    }
+    Ok(true)
+}
+
+fn vault<R: Read>(
+    scan: &mut Scanner<R>,
+    visit: &mut dyn Walk,
+    account: &AccountInfo,
+    (a, v): (usize, usize),
+) -> Result<(), Fail> {
+    let path = format!("accounts[{a}].vaults[{v}]");
+    object(scan, &path)?;
+    let mut info = None;
+    let mut started = false;
+    let mut listed = false;
+    let mut held = None;
+    let mut first = true;
+    while let Some(key) = scan.next_key(first)? {
+        first = false;
+        if key == "attrs" {
+            info = Some(vault_info(&attrs(scan, &path)?, &path)?);
+        } else if key == "items" && !listed {
+            match info.take() {
+                Some(info) if !started => {
+                    started = true;
+                    visit.vault(account, info)?;
+                    listed = items(scan, visit, &path, (a, v))?;
+                }
+                _ if started => listed = items(scan, visit, &path, (a, v))?,
+                _ => (listed, held) = hold(scan)?,
             }
-            Level::Accounts => f.write_str("an object"),
+        } else {
+            scan.skip()?;
         }
     }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let (path, list_key) = match self.level {
-            Level::Vaults { account } => (format!("accounts[{account}]"), "vaults"),
-            Level::Items { account, vault } => {
-                (format!("accounts[{account}].vaults[{vault}]"), "items")
-            }
-            Level::Accounts => unreachable!("accounts are a list"),
+    if !started {
+        let info = match info {
+            Some(info) => info,
+            None => vault_info(&Map::new(), &path)?,
         };
-        let mut attrs = Map::new();
-        let mut list = None;
-        while let Some(key) = map.next_key::<String>()? {
-            if key == "attrs" {
-                match map.next_value::<Value>()? {
-                    Value::Object(object) => attrs = object,
-                    Value::Null => {}
-                    other => {
-                        return Err(de::Error::custom(format!(
-                            "{path}.attrs: expected an object, found {}",
-                            kind_of(&other)
-                        )))
-                    }
-                }
-            } else if key == list_key && list.is_none() {
-                list = map.next_value_seed(ListSeed {
-                    entries: self.entries,
-                    level: self.level,
-                })?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        let attr = |key: &str| {
-            text(&attrs, key)
-                .map(Option::unwrap_or_default)
-                .map_err(|e| de::Error::custom(format!("{path}.attrs.{e}")))
-        };
-        match (self.level, list) {
-            (Level::Vaults { .. }, list) => Ok(Pending::Account(PendingAccount {
-                uuid: attr("uuid")?.trim().to_string(),
-                vaults: match list {
-                    Some(Parsed::Vaults(vaults)) => vaults,
-                    _ => Vec::new(),
-                },
-            })),
-            (Level::Items { .. }, list) => Ok(Pending::Vault(PendingVault {
-                uuid: attr("uuid")?.trim().to_string(),
-                name: attr("name")?,
-                description: attr("desc")?,
-                vault_type: vault_type(&attr("type")?),
-                items: match list {
-                    Some(Parsed::Items(items)) => items,
-                    _ => Vec::new(),
-                },
-            })),
-            (Level::Accounts, _) => unreachable!("accounts are a list"),
-        }
+        visit.vault(account, info)?;
     }
+    if let Some(raw) = held {
+        items(&mut Scanner::new(raw.as_slice()), visit, &path, (a, v))?;
+    }
+    Ok(())
+}
+
+/// `false` when the list is `null`.
+fn items<R: Read>(
+    scan: &mut Scanner<R>,
+    visit: &mut dyn Walk,
+    path: &str,
+    (account, vault): (usize, usize),
+) -> Result<bool, Fail> {
+    if !list(scan, || format!("{path}.items"))? {
+        return Ok(false);
+    }
+    let mut index = 0;
+    while scan.next_element(index == 0)? {
+        let raw = scan.cut()?;
+        visit.item(
+            raw,
+            ItemAt {
+                account,
+                vault,
+                index,
+            },
+        )?;
+        index += 1;
+    }
+    Ok(true)
+}
+
+/// An `attrs` object (`null` is an empty one).
+fn attrs<R: Read>(scan: &mut Scanner<R>, path: &str) -> Result<Map<String, Value>, Fail> {
+    let raw = scan.cut()?;
+    match serde_json::from_slice::<Value>(raw) {
+        Ok(Value::Object(attrs)) => Ok(attrs),
+        Ok(Value::Null) => Ok(Map::new()),
+        Ok(other) => Err(Fail::Data(format!(
+            "{path}.attrs: expected an object, found {}",
+            kind_of(&other)
+        ))),
+        Err(e) => Err(Fail::Syntax(format!("{path}.attrs: {e}"))),
+    }
+}
+
+fn attr(attrs: &Map<String, Value>, path: &str, key: &str) -> Result<String, Fail> {
+    text(attrs, key)
+        .map(Option::unwrap_or_default)
+        .map_err(|e| Fail::Data(format!("{path}.attrs.{e}")))
+}
+
+fn vault_info(attrs: &Map<String, Value>, path: &str) -> Result<VaultInfo, Fail> {
+    Ok(VaultInfo {
+        uuid: attr(attrs, path, "uuid")?.trim().to_string(),
+        name: attr(attrs, path, "name")?,
+        description: attr(attrs, path, "desc")?,
+        vault_type: vault_type(&attr(attrs, path, "type")?),
+    })
 }
 
 fn vault_type(code: &str) -> VaultType {

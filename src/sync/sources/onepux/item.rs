@@ -12,7 +12,7 @@ use crate::sync::source::SourceItem;
 pub(super) struct PendingItem {
     /// The export's uuid, trimmed; empty when it has none.
     pub(super) uuid: String,
-    /// `id` is filled in by `snapshot::finish`, once the vault id is known.
+    /// `id` is left empty: `import` gives it.
     pub(super) item: SourceItem,
     /// For each of `item.files`, the archive entry holding its bytes.
     pub(super) file_entries: Vec<usize>,
@@ -95,7 +95,7 @@ pub(super) fn convert_item(
 
 /// The `categoryUuid` codes (docs/1pux-format.md). `None` for the tombstone code, which marks a
 /// deleted item.
-fn category(code: &str) -> Option<Category> {
+pub(super) fn category(code: &str) -> Option<Category> {
     Some(match code {
         "001" => Category::Login,
         "002" => Category::CreditCard,

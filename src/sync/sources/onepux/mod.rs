@@ -1,13 +1,17 @@
-//! Reads a 1Password 8 export (`.1pux`) into a [`Snapshot`]: a zip holding `export.data` (JSON:
-//! accounts → vaults → items) and `files/<documentId>__<fileName>` for documents and attachments.
-//! What this relies on in the format, and how each part maps to Connect: `docs/1pux-format.md`.
+//! Reads a 1Password 8 export (`.1pux`): a zip holding `export.data` (JSON: accounts → vaults →
+//! items) and `files/<documentId>__<fileName>` for documents and attachments. What this relies on
+//! in the format, and how each part maps to Connect: `docs/1pux-format.md`.
+//!
+//! The export is read as a stream and handed to an [`ItemSink`] one vault and one item at a time:
+//! memory follows one item, whatever the size of the export. An item the sink already holds
+//! (same text, see [`ItemSink::wants`]) is not even built.
 //!
 //! An unreadable file, a bad zip or a zip without `export.data` is [`SourceError::Unavailable`];
 //! anything wrong inside is [`SourceError::Invalid`], with the path to the bad value (never the
 //! value itself).
 
 use std::fmt;
-use std::io::{BufReader, Cursor, Read, Seek};
+use std::io::{Cursor, Read, Seek};
 use std::path::Path;
 
 use zip::ZipArchive;
@@ -15,52 +19,121 @@ use zip::ZipArchive;
 use archive::Budget;
 
 use crate::config::SourceLimits;
-use crate::sync::source::{Snapshot, SourceError};
+use crate::sync::source::{
+    ContentDigest, ItemSink, Snapshot, SnapshotVault, SourceError, SourceItem, SourceVault,
+};
 use crate::sync::sources::regular_file::open_regular;
 
 mod archive;
 mod attachments;
 mod export_data;
+mod head;
+mod import;
 mod item;
 mod item_body;
 mod json;
 mod login_fields;
-mod snapshot;
+mod scan;
+mod shared_file;
 mod unique_ids;
 mod values;
 
 #[cfg(test)]
 mod tests;
 
-/// Parses a 1PUX archive (a zip: export.attributes, export.data, files/…) within the default
-/// [`SourceLimits`].
+/// Collects a whole export (tests, and whoever wants it all at once). Vaults come before their
+/// items.
+#[derive(Default)]
+struct Collect(Snapshot);
+
+impl ItemSink for Collect {
+    fn content(&mut self, _: &ContentDigest) -> bool {
+        false
+    }
+
+    fn total(&mut self, _: u64) {}
+
+    fn vault(&mut self, vault: SourceVault) -> Result<(), SourceError> {
+        self.0.vaults.push(SnapshotVault {
+            vault,
+            items: Vec::new(),
+        });
+        Ok(())
+    }
+
+    fn wants(&mut self, _: &str, _: &str, _: Option<&ContentDigest>) -> Result<bool, SourceError> {
+        Ok(true)
+    }
+
+    fn item(
+        &mut self,
+        _: &str,
+        item: SourceItem,
+        _: Option<ContentDigest>,
+    ) -> Result<(), SourceError> {
+        match self.0.vaults.last_mut() {
+            Some(vault) => vault.items.push(item),
+            None => return Err(SourceError::Invalid("an item outside a vault".into())),
+        }
+        Ok(())
+    }
+}
+
+/// Parses a whole 1PUX archive within the default [`SourceLimits`].
 pub fn parse(bytes: &[u8]) -> Result<Snapshot, SourceError> {
     parse_with(bytes, &SourceLimits::default())
 }
 
-/// Parses a 1PUX archive; an entry that inflates beyond `bounds` is [`SourceError::Invalid`].
+/// Parses a whole 1PUX archive; an entry that inflates beyond `bounds` is
+/// [`SourceError::Invalid`].
 pub fn parse_with(bytes: &[u8], bounds: &SourceLimits) -> Result<Snapshot, SourceError> {
-    let budget = Budget::new(bounds, bytes.len() as u64);
-    parse_archive(Cursor::new(bytes), budget, "the input")
+    let mut collect = Collect::default();
+    read(bytes, bounds, &mut collect)?;
+    Ok(collect.0)
 }
 
-/// Parses the 1PUX archive at `path`. A missing or unreadable file, or one that is not a zip,
-/// is [`SourceError::Unavailable`] with the path.
+/// Parses the whole 1PUX archive at `path`.
 pub fn parse_file(path: &Path, bounds: &SourceLimits) -> Result<Snapshot, SourceError> {
+    let mut collect = Collect::default();
+    read_file(path, bounds, &mut collect)?;
+    Ok(collect.0)
+}
+
+/// Reads a 1PUX archive held in memory into `sink`.
+pub fn read(
+    bytes: &[u8],
+    bounds: &SourceLimits,
+    sink: &mut dyn ItemSink,
+) -> Result<(), SourceError> {
+    let budget = Budget::new(bounds, bytes.len() as u64);
+    read_archive(Cursor::new(bytes), budget, "the input", sink)
+}
+
+/// Reads the 1PUX archive at `path` into `sink`. A missing or unreadable file, or one that is
+/// not a zip, is [`SourceError::Unavailable`] with the path. Returns `true`: everything comes
+/// from the archive itself.
+pub fn read_file(
+    path: &Path,
+    bounds: &SourceLimits,
+    sink: &mut dyn ItemSink,
+) -> Result<bool, SourceError> {
     let name = path.display().to_string();
     // The archive is read in place (only what its entries inflate to is bounded), and never
     // opened if it is a FIFO or a device.
     let (file, metadata) = open_regular(path, u64::MAX)
         .map_err(|e| SourceError::Unavailable(format!("cannot read {name}: {e}")))?;
     let budget = Budget::new(bounds, metadata.len());
-    parse_archive(BufReader::new(file), budget, &name)
+    let shared = shared_file::SharedFile::new(file, metadata.len());
+    read_archive(shared, budget, &name, sink)?;
+    Ok(true)
 }
 
-fn parse_archive<R: Read + Seek>(
+fn read_archive<R: Read + Seek + Clone>(
     reader: R,
-    mut budget: Budget,
+    budget: Budget,
     name: &str,
-) -> Result<Snapshot, SourceError> {
+    sink: &mut dyn ItemSink,
+) -> Result<(), SourceError> {
     let not_1pux = |why: &dyn fmt::Display| {
         SourceError::Unavailable(format!("{name} is not a 1PUX archive: {why}"))
     };
@@ -72,8 +145,7 @@ fn parse_archive<R: Read + Seek>(
     if let Some(index) = entries.export_attributes {
         archive::check_attributes(&mut archive, index, &budget, name)?;
     }
-    let accounts = export_data::read_accounts(&mut archive, data_index, &entries, &budget, name)?;
-    let (mut snapshot, reads) = snapshot::finish(accounts);
-    attachments::read_files(&mut archive, reads, &mut snapshot, &mut budget, name)?;
-    Ok(snapshot)
+    let files = archive.clone();
+    let mut importer = import::Importer::new(&entries, files, budget, name, sink);
+    export_data::read(&mut archive, data_index, &mut importer, name)
 }

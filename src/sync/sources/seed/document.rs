@@ -37,7 +37,7 @@ impl Node {
         }
     }
 
-    fn from_json(value: serde_json::Value) -> Node {
+    pub(super) fn from_json(value: serde_json::Value) -> Node {
         use serde_json::Value;
         match value {
             Value::Null => Node::Null,
@@ -53,6 +53,35 @@ impl Node {
                     .map(|(k, v)| (k, Node::from_json(v)))
                     .collect(),
             ),
+        }
+    }
+
+    /// Feeds the node to `hash`, unambiguously (a tag and a length before each part).
+    pub(super) fn hash_into(&self, hash: &mut sha2::Sha256) {
+        use sha2::Digest;
+        let mut text = |tag: u8, s: &str| {
+            hash.update([tag]);
+            hash.update((s.len() as u64).to_le_bytes());
+            hash.update(s.as_bytes());
+        };
+        match self {
+            Node::Null => text(b'0', ""),
+            Node::Bool(b) => text(b'b', if *b { "t" } else { "f" }),
+            Node::Number { text: n, .. } => text(b'#', n),
+            Node::Text(s) => text(b's', s),
+            Node::List(items) => {
+                text(b'[', &items.len().to_string());
+                items.iter().for_each(|n| n.hash_into(hash));
+            }
+            Node::Map(entries) => {
+                text(b'{', &entries.len().to_string());
+                for (key, value) in entries {
+                    hash.update([b'k']);
+                    hash.update((key.len() as u64).to_le_bytes());
+                    hash.update(key.as_bytes());
+                    value.hash_into(hash);
+                }
+            }
         }
     }
 
@@ -118,6 +147,13 @@ pub(super) fn read_document(text: &str, syntax: Syntax) -> Result<Node, String> 
             Err(_) => read_document(text, Syntax::Yaml),
         },
     }
+}
+
+/// One value of a JSON document, already known to be well-formed JSON.
+pub(super) fn json_node(raw: &str) -> Result<Node, String> {
+    serde_json::from_str::<serde_json::Value>(raw)
+        .map(Node::from_json)
+        .map_err(|e| format!("invalid JSON: {e}"))
 }
 
 pub(super) type Entries = [(String, Node)];

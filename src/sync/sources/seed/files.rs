@@ -27,7 +27,13 @@ impl Ctx<'_> {
     ) -> Result<Vec<SourceFile>, String> {
         let mut files: Vec<SourceFile> = Vec::new();
         let mut seen: HashMap<String, Seen> = HashMap::new();
-        for (index, node) in list(entries, "files", scope.at)?.iter().enumerate() {
+        let nodes = list(entries, "files", scope.at)?;
+        // Attachments count against a budget shared by the whole file (and may be read from a
+        // path): an item with files is rebuilt every time rather than skipped by its text.
+        if !nodes.is_empty() {
+            self.external.set(true);
+        }
+        for (index, node) in nodes.iter().enumerate() {
             let (file, explicit_id) = self.file(scope, node, index, sections)?;
             let this = Seen {
                 position: index + 1,

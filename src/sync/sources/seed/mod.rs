@@ -23,8 +23,10 @@
 //!   title, section or field label (as a second line of defence, the item's values and names are
 //!   redacted from a message built elsewhere, e.g. by [`crate::model::build_item`]).
 //!
-//! The parse runs top-down: `document` reads YAML or JSON into a tree and `keys` lists the keys
-//! each mapping accepts; `walk` goes from the root to the vaults, `item` builds each item from its
+//! The parse runs top-down: `document` reads YAML into a tree and `keys` lists the keys each
+//! mapping accepts; a JSON file is not read into a tree but streamed (`stream`), one item at a
+//! time; `walk` hands the vaults and items to the engine's sink, skipping the items whose text the
+//! store already holds, and `item` builds each other item from its
 //! `sections`, `fields` and `files`; `values` resolves a field's value (text, `${env:…}`, a value
 //! file) and `generate` draws generated ones; `checks` and `clashes` hold the rules and the
 //! messages for ids, names and values.
@@ -38,6 +40,7 @@ mod generate;
 mod item;
 mod keys;
 mod sections;
+mod stream;
 mod values;
 mod walk;
 
@@ -49,11 +52,14 @@ use sha2::Sha256;
 
 use crate::config::{size_text, SourceLimits};
 use crate::model::Limits;
-use crate::sync::source::{Snapshot, SourceError};
-use crate::sync::sources::regular_file::{read_regular, ReadError};
+use crate::sync::source::SnapshotVault;
+use crate::sync::source::{
+    ContentDigest, ItemSink, Snapshot, SourceError, SourceItem, SourceVault,
+};
+use crate::sync::sources::regular_file::{open_regular, read_regular, ReadError};
 
 use document::{read_document, Syntax};
-use walk::Ctx;
+use walk::{Ctx, Walker};
 
 /// The syntax of a seed file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,32 +100,41 @@ pub fn parse(
         base_dir,
         bounds: SourceLimits::default(),
     };
-    parse_named(text, syntax, &origin, env, generation_key)
+    let mut collect = Collect::default();
+    walk_text(text, syntax, &origin, env, generation_key, &mut collect)?;
+    Ok(collect.snapshot)
 }
 
-/// Reads and parses the seed file at `path`, with the process environment for `${env:…}`. The
-/// format comes from the extension; otherwise JSON is tried first, then YAML. A file that cannot be
-/// read (or is not a regular file) is [`SourceError::Unavailable`]; everything else, a file over
-/// `bounds` included, is [`SourceError::Invalid`].
+/// Reads and parses the seed file at `path` into a whole [`Snapshot`] (see [`read_file`]).
 pub fn parse_file(
     path: &Path,
     generation_key: &[u8; 32],
     bounds: &SourceLimits,
 ) -> Result<Snapshot, SourceError> {
+    let mut collect = Collect::default();
+    read_file(path, generation_key, bounds, &mut collect)?;
+    Ok(collect.snapshot)
+}
+
+/// Reads the seed file at `path` into `sink`, with the process environment for `${env:…}`; a
+/// `.json` file is streamed, one item at a time, anything else is read whole. The format comes
+/// from the extension; otherwise JSON is tried first, then YAML. A file that cannot be read (or
+/// is not a regular file) is [`SourceError::Unavailable`]; everything else, a file over `bounds`
+/// included, is [`SourceError::Invalid`]. Returns whether the content depended on the file alone
+/// (no value file, environment variable or attachment).
+pub fn read_file(
+    path: &Path,
+    generation_key: &[u8; 32],
+    bounds: &SourceLimits,
+    sink: &mut dyn ItemSink,
+) -> Result<bool, SourceError> {
     let name = path.display().to_string();
-    let bytes = read_regular(path, bounds.max_data_bytes).map_err(|e| match e {
+    let unreadable = |e: ReadError| match e {
         ReadError::TooLarge => SourceError::Invalid(format!(
             "{name}: the seed file is larger than {} (LATCHKEY_MAX_SOURCE_DATA_MB)",
             size_text(bounds.max_data_bytes)
         )),
         e => SourceError::Unavailable(format!("{name}: cannot read the seed file: {e}")),
-    })?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| SourceError::Invalid(format!("{name}: the seed file is not UTF-8 text")))?;
-    let syntax = match SeedFormat::from_path(path) {
-        Some(SeedFormat::Yaml) => Syntax::Yaml,
-        Some(SeedFormat::Json) => Syntax::Json,
-        None => Syntax::Guess,
     };
     let base_dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
@@ -131,7 +146,31 @@ pub fn parse_file(
         base_dir,
         bounds: *bounds,
     };
-    parse_named(&text, syntax, &origin, &env, generation_key)
+    let syntax = match SeedFormat::from_path(path) {
+        Some(SeedFormat::Yaml) => Syntax::Yaml,
+        Some(SeedFormat::Json) => {
+            let (file, _) = open_regular(path, bounds.max_data_bytes).map_err(unreadable)?;
+            let reader = skip_bom(std::io::BufReader::with_capacity(256 << 10, file))
+                .map_err(|e| unreadable(ReadError::Io(e)))?;
+            let read = serde_json::de::IoRead::new(reader);
+            return walk_with(&origin, &env, generation_key, sink, |walker| {
+                stream::stream_json(read, walker)
+            });
+        }
+        None => Syntax::Guess,
+    };
+    let bytes = read_regular(path, bounds.max_data_bytes).map_err(unreadable)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| SourceError::Invalid(format!("{name}: the seed file is not UTF-8 text")))?;
+    walk_text(&text, syntax, &origin, &env, generation_key, sink)
+}
+
+/// Past a UTF-8 byte order mark, if the file starts with one.
+fn skip_bom<R: std::io::BufRead>(mut reader: R) -> std::io::Result<R> {
+    if reader.fill_buf()?.starts_with(b"\xef\xbb\xbf") {
+        reader.consume(3);
+    }
+    Ok(reader)
 }
 
 /// Where a document comes from: its name in messages, the directory relative paths start from,
@@ -142,16 +181,38 @@ struct Origin<'a> {
     bounds: SourceLimits,
 }
 
-fn parse_named(
+/// Walks a document held whole: JSON is streamed from the text, YAML read into a tree.
+fn walk_text(
     text: &str,
     syntax: Syntax,
     origin: &Origin<'_>,
     env: &dyn Fn(&str) -> Option<String>,
     generation_key: &[u8; 32],
-) -> Result<Snapshot, SourceError> {
-    let invalid = |message: String| SourceError::Invalid(format!("{}: {message}", origin.name));
+    sink: &mut dyn ItemSink,
+) -> Result<bool, SourceError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let root = read_document(text, syntax).map_err(invalid)?;
+    let json = match syntax {
+        Syntax::Json => true,
+        Syntax::Yaml => false,
+        Syntax::Guess => serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok(),
+    };
+    walk_with(origin, env, generation_key, sink, |walker| {
+        if json {
+            stream::stream_json(serde_json::de::StrRead::new(text), walker)
+        } else {
+            walker.document(&read_document(text, Syntax::Yaml)?)
+        }
+    })
+}
+
+fn walk_with(
+    origin: &Origin<'_>,
+    env: &dyn Fn(&str) -> Option<String>,
+    generation_key: &[u8; 32],
+    sink: &mut dyn ItemSink,
+    walk: impl FnOnce(&mut Walker<'_>) -> Result<(), String>,
+) -> Result<bool, SourceError> {
+    let invalid = |message: String| SourceError::Invalid(format!("{}: {message}", origin.name));
     let mac = <Hmac<Sha256> as KeyInit>::new_from_slice(generation_key)
         .map_err(|_| invalid("the generation key is unusable".into()))?;
     let ctx = Ctx {
@@ -161,8 +222,46 @@ fn parse_named(
         limits: Limits::default(),
         bounds: origin.bounds,
         files_read: std::cell::Cell::new(0),
+        external: std::cell::Cell::new(false),
     };
-    ctx.snapshot(&root).map_err(invalid)
+    let mut walker = Walker::new(&ctx, sink);
+    walk(&mut walker).map_err(invalid)?;
+    Ok(walker.self_contained)
+}
+
+/// A sink that keeps everything: the whole-[`Snapshot`] form of a parse.
+#[derive(Default)]
+struct Collect {
+    snapshot: Snapshot,
+    items: Vec<SourceItem>,
+}
+
+impl ItemSink for Collect {
+    fn content(&mut self, _: &ContentDigest) -> bool {
+        false
+    }
+
+    fn total(&mut self, _: u64) {}
+
+    fn vault(&mut self, vault: SourceVault) -> Result<(), SourceError> {
+        let items = std::mem::take(&mut self.items);
+        self.snapshot.vaults.push(SnapshotVault { vault, items });
+        Ok(())
+    }
+
+    fn wants(&mut self, _: &str, _: &str, _: Option<&ContentDigest>) -> Result<bool, SourceError> {
+        Ok(true)
+    }
+
+    fn item(
+        &mut self,
+        _: &str,
+        item: SourceItem,
+        _: Option<ContentDigest>,
+    ) -> Result<(), SourceError> {
+        self.items.push(item);
+        Ok(())
+    }
 }
 
 #[cfg(test)]

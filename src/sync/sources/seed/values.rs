@@ -78,6 +78,7 @@ impl Ctx<'_> {
             let name = non_empty_text(entries, "env", at)?.unwrap_or_default();
             check_env_name(&name, at)?;
             let default = text(entries, "default", at)?;
+            self.external.set(true);
             return match ((self.env)(&name), default) {
                 (Some(value), _) => Ok(value),
                 (None, Some(default)) => Ok(default),
@@ -92,6 +93,7 @@ impl Ctx<'_> {
     /// A value file: a regular file of UTF-8 text no longer than a field value may be (plus a
     /// trailing line break), read at most that far.
     fn read_value_file(&self, given: &str, at: &str) -> Result<String, String> {
+        self.external.set(true);
         let path = self.base_dir.join(given);
         let max = self.limits.max_value_bytes;
         let cap = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(2);
@@ -169,6 +171,7 @@ impl Ctx<'_> {
             None => (spec, None),
         };
         check_env_name(name, at)?;
+        self.external.set(true);
         match ((self.env)(name), default) {
             (Some(value), Some(default)) if value.is_empty() => Ok(default.to_string()),
             (Some(value), _) => Ok(value),

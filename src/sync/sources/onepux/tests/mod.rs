@@ -13,6 +13,7 @@ mod files;
 mod fixture;
 mod generated;
 mod items;
+mod stream;
 pub(crate) mod testgen;
 mod values;
 
