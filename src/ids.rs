@@ -44,7 +44,9 @@ pub fn is_valid_id(s: &str) -> bool {
 /// A random RFC 4122 version 4 UUID string (activity request ids).
 pub fn new_uuid() -> String {
     let mut b = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut b);
+    // A request id on every request: the thread's CSPRNG (seeded from the OS) rather than a
+    // getrandom system call each time.
+    rand::thread_rng().fill_bytes(&mut b);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let hex = data_encoding::HEXLOWER.encode(&b);
