@@ -64,7 +64,13 @@ impl Store {
                     .push_bind(&e.item_id)
                     .push_bind(e.item_version);
             });
-            insert.build().execute(&mut *tx).await?;
+            // Only the full-size statement is kept prepared: one per length would pile up in
+            // every connection's statement cache.
+            insert
+                .build()
+                .persistent(chunk.len() == ROWS_PER_INSERT)
+                .execute(&mut *tx)
+                .await?;
         }
         // Keep the log bounded: Connect's is a recent-activity view, not an archive.
         sqlx::query("DELETE FROM activity WHERE seq <= (SELECT MAX(seq) FROM activity) - 100000")
