@@ -5,6 +5,7 @@ mod admin;
 mod dev;
 mod healthcheck;
 mod init;
+mod log_json;
 mod log_writer;
 mod revoke;
 mod secrets;
@@ -112,7 +113,7 @@ fn init_logging(json: bool, level: &str) {
         .with_writer(log_writer::Stderr)
         .log_internal_errors(false);
     let _ = if json {
-        builder.json().flatten_event(true).try_init()
+        builder.event_format(log_json::JsonLine).try_init()
     } else {
         builder.compact().try_init()
     };
