@@ -49,6 +49,7 @@ pub async fn build(config: &Config) -> anyhow::Result<Service> {
         max_body_bytes: config.http.max_body_bytes,
         sync_timeout: config.http.sync_timeout,
         max_activity_pending: config.max_activity_pending,
+        item_cache_bytes: config.http.item_cache_bytes,
         source_kind: spec.kind(),
         service_name: if config.role == Role::Sync {
             SYNC_SERVICE_NAME

@@ -5,6 +5,8 @@ mod admin;
 mod dev;
 mod healthcheck;
 mod init;
+mod log_json;
+mod log_writer;
 mod progress;
 mod revoke;
 mod secrets;
@@ -72,7 +74,9 @@ pub fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    let outcome = runtime.block_on(run(cli));
+    log_writer::flush();
+    match outcome {
         Ok(code) => code,
         Err(err) => {
             eprintln!("latchkey: {err:#}");
@@ -107,10 +111,10 @@ fn init_logging(json: bool, level: &str) {
     // write would go to stderr through eprintln!, which panics when stderr is gone.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(log_writer::Stderr)
         .log_internal_errors(false);
     let _ = if json {
-        builder.json().flatten_event(true).try_init()
+        builder.event_format(log_json::JsonLine).try_init()
     } else {
         builder.compact().try_init()
     };

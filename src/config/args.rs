@@ -76,6 +76,9 @@ pub struct HttpArgs {
     #[arg(long, env = "LATCHKEY_MAX_CONNECTIONS", default_value_t = 4096,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
+    /// Rendered items kept in memory for repeated reads, in MiB (0: no cache)
+    #[arg(long, env = "LATCHKEY_ITEM_CACHE_MB", default_value_t = 16)]
+    pub item_cache_mb: usize,
     /// Log level of latchkey's own messages (error, warn, info, debug, trace)
     #[arg(long, env = "OP_LOG_LEVEL", default_value = "info")]
     pub log_level: String,

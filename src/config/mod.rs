@@ -74,6 +74,8 @@ pub struct HttpSettings {
     pub body_timeout: Option<Duration>,
     /// `LATCHKEY_MAX_CONNECTIONS`, as configured (the server fits it under the open-file limit).
     pub max_connections: usize,
+    /// `LATCHKEY_ITEM_CACHE_MB`, in bytes.
+    pub item_cache_bytes: usize,
 }
 
 /// Everything a server command needs, read once.
@@ -181,6 +183,7 @@ fn http_settings(
         idle_timeout: timeout("LATCHKEY_IDLE_TIMEOUT", &http.idle_timeout)?,
         body_timeout: timeout("LATCHKEY_BODY_TIMEOUT", &http.body_timeout)?,
         max_connections: usize::try_from(http.max_connections).unwrap_or(usize::MAX),
+        item_cache_bytes: http.item_cache_mb.saturating_mul(1 << 20),
     })
 }
 

@@ -112,10 +112,8 @@ pub async fn around_request(
 
     let method = req.method().clone();
     // The route template, never the path: metrics and logs label by a closed set.
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let matched = req.extensions().get::<MatchedPath>().cloned();
+    let route = matched.as_ref().map_or("unmatched", MatchedPath::as_str);
     let mut response = if gated {
         match state.wait_for_sync().await {
             Ok(()) => next.run(req).await,
@@ -131,13 +129,24 @@ pub async fn around_request(
     let elapsed = started.elapsed();
     state
         .metrics
-        .observe(method.as_str(), &route, status.as_u16(), elapsed);
+        .observe(method.as_str(), route, status.as_u16(), elapsed);
     let jti = jti_slot.get().map_or("", String::as_str);
     let method = loggable_method(method.as_str());
+    // Plain `&str` fields: the JSON formatter takes them as they are, where `%` would format
+    // each through `Display` (the access log was a quarter of a cached GET's instructions).
+    let (request_id, method) = (request_id.as_str(), &*method);
     if let Some(detail) = response.extensions().get::<InternalErrorDetail>() {
-        tracing::error!(request_id = %request_id, jti, method = %method, route = %route, status = status.as_u16(), error = %detail.0, "request failed");
+        tracing::error!(request_id, jti, method, route, status = status.as_u16(), error = %detail.0, "request failed");
     } else {
-        tracing::info!(request_id = %request_id, jti, method = %method, route = %route, status = status.as_u16(), micros = elapsed.as_micros() as u64, "request completed");
+        tracing::info!(
+            request_id,
+            jti,
+            method,
+            route,
+            status = status.as_u16(),
+            micros = elapsed.as_micros() as u64,
+            "request completed"
+        );
     }
     response
 }

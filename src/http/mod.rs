@@ -4,6 +4,7 @@
 mod access;
 pub mod error;
 mod extract;
+mod item_cache;
 mod metrics;
 mod middleware;
 mod render;
@@ -18,7 +19,9 @@ use axum::Router;
 pub use error::{ApiError, ApiResult};
 pub use metrics::Metrics;
 pub use middleware::{normalize_path, RequestMeta};
-pub use state::{AppState, HttpConfig, API_SERVICE_NAME, SYNC_SERVICE_NAME};
+pub use state::{
+    AppState, HttpConfig, API_SERVICE_NAME, DEFAULT_ITEM_CACHE_BYTES, SYNC_SERVICE_NAME,
+};
 
 use routes::{activity, files, health, items, vaults};
 

@@ -120,6 +120,15 @@ pub fn full(item: &ItemRecord) -> ItemJson {
     json
 }
 
+/// Whether the item's full JSON changes with the time (an OTP field shows the current code).
+pub fn shows_time(item: &ItemRecord) -> bool {
+    item.data
+        .body
+        .fields
+        .iter()
+        .any(|f| f.field_type == FieldType::Otp)
+}
+
 /// What a token that cannot read the vault gets back from a write: the item's ids, category,
 /// version and timestamps, and of its contents only what this request set (`written`) — never a
 /// value, an OTP code, an entropy, a file or a stored label (Connect 1.7.1 closed a hole where

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::error::ApiError;
+use super::item_cache::ItemCache;
 use super::metrics::Metrics;
 use crate::activity::ActivityLog;
 use crate::auth::TokenAuthority;
@@ -16,6 +17,8 @@ use crate::writes::ItemWriter;
 
 pub const API_SERVICE_NAME: &str = "1Password Connect API";
 pub const SYNC_SERVICE_NAME: &str = "1Password Connect Sync";
+/// `LATCHKEY_ITEM_CACHE_MB`'s default, in bytes.
+pub const DEFAULT_ITEM_CACHE_BYTES: usize = 16 << 20;
 
 /// Settings of the HTTP layer.
 #[derive(Debug, Clone)]
@@ -33,6 +36,8 @@ pub struct HttpConfig {
     pub service_name: &'static str,
     /// `LATCHKEY_MAX_ACTIVITY_PENDING`: activity entries held while the database refuses writes.
     pub max_activity_pending: usize,
+    /// `LATCHKEY_ITEM_CACHE_MB`, in bytes: rendered items kept for warm reads (0: none).
+    pub item_cache_bytes: usize,
 }
 
 impl Default for HttpConfig {
@@ -45,6 +50,7 @@ impl Default for HttpConfig {
             source_kind: SourceKind::None,
             service_name: API_SERVICE_NAME,
             max_activity_pending: crate::activity::DEFAULT_MAX_PENDING,
+            item_cache_bytes: DEFAULT_ITEM_CACHE_BYTES,
         }
     }
 }
@@ -56,6 +62,7 @@ pub struct AppInner {
     pub config: HttpConfig,
     pub activity: ActivityLog,
     pub metrics: Metrics,
+    pub item_cache: ItemCache,
     /// Set once the first sync has completed (or at once for the `none` source).
     sync_ready: AtomicBool,
 }
@@ -74,6 +81,11 @@ impl AppState {
     pub fn new(store: Store, auth: TokenAuthority, writer: ItemWriter, config: HttpConfig) -> Self {
         let ready = config.source_kind == SourceKind::None;
         let activity = ActivityLog::with_capacity(config.max_activity_pending);
+        let item_cache = ItemCache::new(config.item_cache_bytes);
+        // The cache is only used while the store's changes are watched (that needs a runtime).
+        if config.item_cache_bytes > 0 && tokio::runtime::Handle::try_current().is_ok() {
+            store.watch_changes();
+        }
         AppState(Arc::new(AppInner {
             store,
             auth,
@@ -81,6 +93,7 @@ impl AppState {
             config,
             activity,
             metrics: Metrics::default(),
+            item_cache,
             sync_ready: AtomicBool::new(ready),
         }))
     }

@@ -2,6 +2,7 @@
 //! reaches SQLite is sealed or blind-indexed here (docs/design.md §4).
 
 mod activity;
+mod changes;
 mod files;
 mod items;
 mod sync;
@@ -20,6 +21,7 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 use crate::crypto::{CryptoError, KeyRing};
 
 pub use activity::{ActivityRecord, ActivityRow};
+pub use changes::CHANGE_POLL;
 pub use files::FileReader;
 pub use items::{ItemLookup, ItemPages, ItemRecord, NewFile};
 pub use sync::{BatchResult, KnownDigests, KnownItem, SourceKnown, SourceWrite, VaultChange};
@@ -62,6 +64,7 @@ pub struct Store {
     pool: SqlitePool,
     keys: Arc<KeyRing>,
     path: PathBuf,
+    changes: Arc<changes::Changes>,
 }
 
 impl std::fmt::Debug for Store {
@@ -112,15 +115,22 @@ impl Store {
         keys: Arc<KeyRing>,
         path: &Path,
     ) -> StoreResult<Store> {
+        let changes = Arc::new(changes::Changes::default());
+        let hooked = changes.clone();
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .min_connections(1)
+            .after_connect(move |conn, _| {
+                let changes = hooked.clone();
+                Box::pin(async move { changes::install_hooks(conn, changes).await })
+            })
             .connect_with(options)
             .await?;
         let store = Store {
             pool,
             keys,
             path: path.to_path_buf(),
+            changes,
         };
         let prepared = async {
             MIGRATOR.run(&store.pool).await?;

@@ -13,6 +13,7 @@ mod encryption;
 mod files;
 mod filters;
 mod fuzz_corpus;
+mod item_cache;
 mod items;
 mod layout;
 mod listing;

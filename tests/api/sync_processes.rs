@@ -13,10 +13,10 @@ use crate::process::{cli_ok, get, lines, start_dev, wait_for, Server, BIN};
 
 /// These tests start several processes and do large imports; run one at a time so their timing
 /// claims (a change visible within a second) are not measured on a machine they saturate.
-static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub(crate) static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Starts `latchkey <mode>` (serve, api or sync) on a free port; returns the server and its log.
-fn start(mode: &str, envs: &[(&str, &str)]) -> (Server, mpsc::Receiver<String>) {
+pub(crate) fn start(mode: &str, envs: &[(&str, &str)]) -> (Server, mpsc::Receiver<String>) {
     let mut child = Command::new(BIN)
         .args([mode, "--bind", "127.0.0.1"])
         .env("OP_HTTP_PORT", "0")
@@ -62,7 +62,7 @@ fn big_seed(vaults: usize, items: usize, marker: &str) -> serde_json::Value {
     json!({ "vaults": vaults })
 }
 
-fn write_json(path: &Path, value: &serde_json::Value) {
+pub(crate) fn write_json(path: &Path, value: &serde_json::Value) {
     // Written whole and renamed, as an editor would, so the watcher never sees half a file.
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, serde_json::to_vec(value).unwrap()).unwrap();

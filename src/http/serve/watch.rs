@@ -14,7 +14,6 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use hyper::body::{Frame, SizeHint};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::sync::Notify;
 use tokio::time::Instant;
 
 /// Where a connection is between requests, as Go's net/http splits it.
@@ -30,10 +29,12 @@ enum Phase {
 }
 
 /// The phase of one connection, shared by its reads, the requests it carries and its watchdog.
+///
+/// Changing phase tells nobody (no wake-up per request): the watchdog never sleeps past the
+/// shortest timeout from when it armed, and a phase entered later has no earlier deadline than
+/// that, so it looks again in time for any deadline.
 pub struct ConnWatch {
     phase: Mutex<Phase>,
-    /// Told of every change of phase, so that the watchdog's deadline follows it.
-    changed: Notify,
     header_timeout: Option<Duration>,
     idle_timeout: Option<Duration>,
 }
@@ -42,7 +43,6 @@ impl ConnWatch {
     pub fn new(header_timeout: Option<Duration>, idle_timeout: Option<Duration>) -> Arc<Self> {
         Arc::new(ConnWatch {
             phase: Mutex::new(Phase::Head(Instant::now())),
-            changed: Notify::new(),
             header_timeout,
             idle_timeout,
         })
@@ -56,15 +56,14 @@ impl ConnWatch {
 
     fn set(&self, phase: Phase) {
         *self.phase() = phase;
-        // A permit is kept when the watchdog is not waiting: no change is missed.
-        self.changed.notify_one();
     }
 
     /// Bytes arrived: on an idle connection they start the next request's header clock (once;
     /// more bytes never extend it).
     fn on_read(&self) {
-        if matches!(*self.phase(), Phase::Idle(_)) {
-            self.set(Phase::Head(Instant::now()));
+        let mut phase = self.phase();
+        if matches!(*phase, Phase::Idle(_)) {
+            *phase = Phase::Head(Instant::now());
         }
     }
 
@@ -87,22 +86,24 @@ impl ConnWatch {
     /// Resolves once the connection has waited longer than its phase allows; the caller then
     /// drops (closes) it. Never resolves while a request is in progress.
     pub async fn expired(&self) -> &'static str {
+        let Some(shortest) = [self.header_timeout, self.idle_timeout]
+            .into_iter()
+            .flatten()
+            .min()
+        else {
+            return std::future::pending().await;
+        };
         loop {
-            let Some(deadline) = self.deadline() else {
-                self.changed.notified().await;
-                continue;
-            };
-            tokio::select! {
-                () = tokio::time::sleep_until(deadline) => {}
-                () = self.changed.notified() => continue,
+            let now = Instant::now();
+            match self.deadline() {
+                Some(deadline) if deadline <= now => break,
+                Some(deadline) => tokio::time::sleep_until(deadline.min(now + shortest)).await,
+                None => tokio::time::sleep_until(now + shortest).await,
             }
-            // The phase may have changed as the timer fired.
-            if self.deadline().is_some_and(|d| d <= Instant::now()) {
-                return match *self.phase() {
-                    Phase::Idle(_) => "idle timeout",
-                    _ => "header timeout",
-                };
-            }
+        }
+        match *self.phase() {
+            Phase::Idle(_) => "idle timeout",
+            _ => "header timeout",
         }
     }
 }

@@ -7,12 +7,13 @@ use axum::Json;
 
 use crate::activity::Action;
 use crate::auth::Access;
-use crate::http::access::{find_item, item_read, readable_item, record, require};
+use crate::http::access::{find_item, item_read, record, require};
 use crate::http::error::{ApiError, ApiResult};
 use crate::http::extract::{Auth, Ids, JsonBody, Meta};
+use crate::http::item_cache;
 use crate::http::{render, AppState, RequestMeta};
 use crate::ids;
-use crate::model::{build_item, BuildMode, ItemData, ItemInput, ItemJson, PatchOp, Written};
+use crate::model::{build_item, BuildMode, ItemData, ItemInput, PatchOp, Written};
 use crate::store::ItemRecord;
 use crate::writes::Change;
 
@@ -50,15 +51,64 @@ fn item_body(body: serde_json::Value) -> ApiResult<ItemInput> {
     })
 }
 
+/// One item; warm reads come from the item cache (see [`crate::http::item_cache`]), with the same
+/// access checks and activity entries as a read from the store.
 pub async fn get_one(
     State(state): State<AppState>,
     Auth(access): Auth,
     Meta(meta): Meta,
     ids: Ids,
-) -> ApiResult<Json<ItemJson>> {
-    let item = readable_item(&state, &meta, &access, &ids).await?;
+) -> ApiResult<Response> {
+    let (vault_id, item_id) = (ids.vault.as_str(), ids.item());
+    require(
+        &state,
+        &meta,
+        &access,
+        Action::Read,
+        vault_id,
+        Some(item_id),
+    )?;
+    let cached = state.item_cache.enabled(&state.store);
+    // Taken before the lookup: what is read is only kept if nothing changed meanwhile.
+    let generation = state.store.generation();
+    if cached {
+        if let Some(hit) = state.item_cache.get(generation, vault_id, item_id) {
+            let at = (vault_id, Some(item_id));
+            record(
+                &state,
+                &meta,
+                &access,
+                Action::Read,
+                true,
+                at,
+                Some(hit.version),
+            );
+            return Ok(json_body(hit.json));
+        }
+    }
+    let item = find_item(&state, vault_id, item_id).await?;
     item_read(&state, &meta, &access, &item);
-    Ok(Json(render::full(&item)))
+    let json = serde_json::to_vec(&render::full(&item))
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("rendering an item: {e}")))?;
+    let json = item_cache::zeroizing_body(json);
+    if cached && !render::shows_time(&item) {
+        let entry = item_cache::CachedItem {
+            version: item.version,
+            json: json.clone(),
+        };
+        state
+            .item_cache
+            .insert(generation, vault_id, item_id, entry);
+    }
+    Ok(json_body(json))
+}
+
+fn json_body(json: axum::body::Bytes) -> Response {
+    let content_type = [(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    )];
+    (content_type, json).into_response()
 }
 
 pub async fn create(
