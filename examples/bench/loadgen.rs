@@ -32,7 +32,7 @@ impl Client {
     }
 
     /// Sends one request and reads the whole response; returns the status and the body's range
-    /// in [`Client::body`]. Responses must carry a Content-Length (axum's do).
+    /// in [`Client::body`]. Responses carry a Content-Length or are chunked (streamed lists).
     pub async fn send(&mut self, request: &[u8]) -> std::io::Result<(u16, std::ops::Range<usize>)> {
         use std::io::{Error, ErrorKind};
         self.stream.write_all(request).await?;
@@ -61,17 +61,19 @@ impl Client {
             .and_then(|s| s.parse().ok())
             .ok_or_else(|| Error::new(ErrorKind::InvalidData, "no status in the response"))?;
         let mut length = None;
+        let mut chunked = false;
         for line in head.split("\r\n").skip(1) {
             if let Some((name, value)) = line.split_once(':') {
                 if name.eq_ignore_ascii_case("content-length") {
                     length = value.trim().parse::<usize>().ok();
                 } else if name.eq_ignore_ascii_case("transfer-encoding") {
-                    return Err(Error::new(
-                        ErrorKind::InvalidData,
-                        "chunked responses are not supported",
-                    ));
+                    chunked = value.trim().eq_ignore_ascii_case("chunked");
                 }
             }
+        }
+        if chunked {
+            let end = self.read_chunked(header_end).await?;
+            return Ok((status, header_end..end));
         }
         let total = header_end
             + length.ok_or_else(|| Error::new(ErrorKind::InvalidData, "no Content-Length"))?;
@@ -87,6 +89,51 @@ impl Client {
             }
         }
         Ok((status, header_end..total))
+    }
+
+    /// Reads a chunked body that starts at `start` of the buffer and decodes it in place; returns
+    /// where the decoded body ends.
+    async fn read_chunked(&mut self, start: usize) -> std::io::Result<usize> {
+        use std::io::{Error, ErrorKind};
+        let invalid = |what: &str| Error::new(ErrorKind::InvalidData, what.to_string());
+        let mut body = Vec::new();
+        let mut pos = start;
+        loop {
+            let line_end = loop {
+                if let Some(i) = self.buf[pos..].windows(2).position(|w| w == b"\r\n") {
+                    break pos + i;
+                }
+                self.fill().await?;
+            };
+            let size_text = std::str::from_utf8(&self.buf[pos..line_end])
+                .map_err(|_| invalid("bad chunk size"))?;
+            let size_text = size_text.split(';').next().unwrap_or("").trim();
+            let size =
+                usize::from_str_radix(size_text, 16).map_err(|_| invalid("bad chunk size"))?;
+            let data = line_end + 2;
+            while self.buf.len() < data + size + 2 {
+                self.fill().await?;
+            }
+            if size == 0 {
+                break;
+            }
+            body.extend_from_slice(&self.buf[data..data + size]);
+            pos = data + size + 2;
+        }
+        self.buf.truncate(start);
+        self.buf.extend_from_slice(&body);
+        Ok(self.buf.len())
+    }
+
+    async fn fill(&mut self) -> std::io::Result<()> {
+        self.buf.reserve(16 * 1024);
+        if self.stream.read_buf(&mut self.buf).await? == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the server closed the connection mid-body",
+            ));
+        }
+        Ok(())
     }
 
     pub fn body(&self, range: &std::ops::Range<usize>) -> &[u8] {
