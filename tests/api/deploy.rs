@@ -333,6 +333,10 @@ fn dockerfile_runtime_stage_is_connects_layout() {
     assert_eq!(env["HOME"], HOME);
     assert_eq!(env["XDG_DATA_HOME"], HOME);
     assert_eq!(env["OP_HTTP_PORT"], "8080");
+    assert_eq!(
+        env["MALLOC_ARENA_MAX"], "2",
+        "the image limits glibc's malloc arenas"
+    );
     assert_eq!(format!("{}/.op/data", env["XDG_DATA_HOME"]), DATA_DIR);
 
     let volume = runtime.last("VOLUME").expect("VOLUME");
