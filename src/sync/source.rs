@@ -226,3 +226,64 @@ pub fn feed_snapshot(snapshot: Snapshot, sink: &mut dyn ItemSink) -> Result<(), 
     }
     Ok(())
 }
+
+/// The opposite of [`feed_snapshot`]: a sink that keeps everything, for the whole-[`Snapshot`]
+/// form of a streaming parse. Items are matched to their vault by id, so it takes a vault either
+/// before its items (1PUX) or after them (seed files).
+#[derive(Default)]
+pub struct SnapshotSink {
+    snapshot: Snapshot,
+    /// Items whose vault has not been handed over yet.
+    pending: std::collections::HashMap<String, Vec<SourceItem>>,
+}
+
+impl SnapshotSink {
+    /// The snapshot; an item whose vault never came is an error.
+    pub fn finish(self) -> Result<Snapshot, SourceError> {
+        if self.pending.values().any(|items| !items.is_empty()) {
+            return Err(SourceError::Invalid("an item outside a vault".into()));
+        }
+        Ok(self.snapshot)
+    }
+}
+
+impl ItemSink for SnapshotSink {
+    fn content(&mut self, _: &ContentDigest) -> bool {
+        false
+    }
+
+    fn total(&mut self, _: u64) {}
+
+    fn vault(&mut self, vault: SourceVault) -> Result<(), SourceError> {
+        let items = self.pending.remove(&vault.id).unwrap_or_default();
+        self.snapshot.vaults.push(SnapshotVault { vault, items });
+        Ok(())
+    }
+
+    fn wants(&mut self, _: &str, _: &str, _: Option<&ContentDigest>) -> Result<bool, SourceError> {
+        Ok(true)
+    }
+
+    fn item(
+        &mut self,
+        vault_id: &str,
+        item: SourceItem,
+        _: Option<ContentDigest>,
+    ) -> Result<(), SourceError> {
+        match self
+            .snapshot
+            .vaults
+            .iter_mut()
+            .rev()
+            .find(|v| v.vault.id == vault_id)
+        {
+            Some(vault) => vault.items.push(item),
+            None => self
+                .pending
+                .entry(vault_id.to_string())
+                .or_default()
+                .push(item),
+        }
+        Ok(())
+    }
+}

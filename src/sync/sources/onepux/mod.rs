@@ -19,9 +19,7 @@ use zip::ZipArchive;
 use archive::Budget;
 
 use crate::config::SourceLimits;
-use crate::sync::source::{
-    ContentDigest, ItemSink, Snapshot, SnapshotVault, SourceError, SourceItem, SourceVault,
-};
+use crate::sync::source::{ItemSink, Snapshot, SnapshotSink, SourceError};
 use crate::sync::sources::regular_file::open_regular;
 
 mod archive;
@@ -41,44 +39,6 @@ mod values;
 #[cfg(test)]
 mod tests;
 
-/// Collects a whole export (tests, and whoever wants it all at once). Vaults come before their
-/// items.
-#[derive(Default)]
-struct Collect(Snapshot);
-
-impl ItemSink for Collect {
-    fn content(&mut self, _: &ContentDigest) -> bool {
-        false
-    }
-
-    fn total(&mut self, _: u64) {}
-
-    fn vault(&mut self, vault: SourceVault) -> Result<(), SourceError> {
-        self.0.vaults.push(SnapshotVault {
-            vault,
-            items: Vec::new(),
-        });
-        Ok(())
-    }
-
-    fn wants(&mut self, _: &str, _: &str, _: Option<&ContentDigest>) -> Result<bool, SourceError> {
-        Ok(true)
-    }
-
-    fn item(
-        &mut self,
-        _: &str,
-        item: SourceItem,
-        _: Option<ContentDigest>,
-    ) -> Result<(), SourceError> {
-        match self.0.vaults.last_mut() {
-            Some(vault) => vault.items.push(item),
-            None => return Err(SourceError::Invalid("an item outside a vault".into())),
-        }
-        Ok(())
-    }
-}
-
 /// Parses a whole 1PUX archive within the default [`SourceLimits`].
 pub fn parse(bytes: &[u8]) -> Result<Snapshot, SourceError> {
     parse_with(bytes, &SourceLimits::default())
@@ -87,16 +47,16 @@ pub fn parse(bytes: &[u8]) -> Result<Snapshot, SourceError> {
 /// Parses a whole 1PUX archive; an entry that inflates beyond `bounds` is
 /// [`SourceError::Invalid`].
 pub fn parse_with(bytes: &[u8], bounds: &SourceLimits) -> Result<Snapshot, SourceError> {
-    let mut collect = Collect::default();
+    let mut collect = SnapshotSink::default();
     read(bytes, bounds, &mut collect)?;
-    Ok(collect.0)
+    collect.finish()
 }
 
 /// Parses the whole 1PUX archive at `path`.
 pub fn parse_file(path: &Path, bounds: &SourceLimits) -> Result<Snapshot, SourceError> {
-    let mut collect = Collect::default();
+    let mut collect = SnapshotSink::default();
     read_file(path, bounds, &mut collect)?;
-    Ok(collect.0)
+    collect.finish()
 }
 
 /// Reads a 1PUX archive held in memory into `sink`.

@@ -52,10 +52,7 @@ use sha2::Sha256;
 
 use crate::config::{size_text, SourceLimits};
 use crate::model::Limits;
-use crate::sync::source::SnapshotVault;
-use crate::sync::source::{
-    ContentDigest, ItemSink, Snapshot, SourceError, SourceItem, SourceVault,
-};
+use crate::sync::source::{ItemSink, Snapshot, SnapshotSink, SourceError};
 use crate::sync::sources::regular_file::{open_regular, read_regular, ReadError};
 
 use document::{read_document, Syntax};
@@ -100,9 +97,9 @@ pub fn parse(
         base_dir,
         bounds: SourceLimits::default(),
     };
-    let mut collect = Collect::default();
+    let mut collect = SnapshotSink::default();
     walk_text(text, syntax, &origin, env, generation_key, &mut collect)?;
-    Ok(collect.snapshot)
+    collect.finish()
 }
 
 /// Reads and parses the seed file at `path` into a whole [`Snapshot`] (see [`read_file`]).
@@ -111,9 +108,9 @@ pub fn parse_file(
     generation_key: &[u8; 32],
     bounds: &SourceLimits,
 ) -> Result<Snapshot, SourceError> {
-    let mut collect = Collect::default();
+    let mut collect = SnapshotSink::default();
     read_file(path, generation_key, bounds, &mut collect)?;
-    Ok(collect.snapshot)
+    collect.finish()
 }
 
 /// Reads the seed file at `path` into `sink`, with the process environment for `${env:…}`; a
@@ -227,41 +224,6 @@ fn walk_with(
     let mut walker = Walker::new(&ctx, sink);
     walk(&mut walker).map_err(invalid)?;
     Ok(walker.self_contained)
-}
-
-/// A sink that keeps everything: the whole-[`Snapshot`] form of a parse.
-#[derive(Default)]
-struct Collect {
-    snapshot: Snapshot,
-    items: Vec<SourceItem>,
-}
-
-impl ItemSink for Collect {
-    fn content(&mut self, _: &ContentDigest) -> bool {
-        false
-    }
-
-    fn total(&mut self, _: u64) {}
-
-    fn vault(&mut self, vault: SourceVault) -> Result<(), SourceError> {
-        let items = std::mem::take(&mut self.items);
-        self.snapshot.vaults.push(SnapshotVault { vault, items });
-        Ok(())
-    }
-
-    fn wants(&mut self, _: &str, _: &str, _: Option<&ContentDigest>) -> Result<bool, SourceError> {
-        Ok(true)
-    }
-
-    fn item(
-        &mut self,
-        _: &str,
-        item: SourceItem,
-        _: Option<ContentDigest>,
-    ) -> Result<(), SourceError> {
-        self.items.push(item);
-        Ok(())
-    }
 }
 
 #[cfg(test)]
