@@ -4,6 +4,7 @@ pub mod engine;
 pub mod forward;
 pub mod progress;
 pub mod run;
+pub mod schedule;
 pub mod source;
 pub mod sources;
 pub mod status;

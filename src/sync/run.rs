@@ -1,21 +1,25 @@
 //! The worker loop: sync once at start, then whenever the source may have changed or the
-//! interval has passed. After a failure, a source that signals its changes (a watched file) is
-//! retried when it changes; one that cannot (an upstream server) is retried after a delay that
-//! starts at a second and doubles up to the interval, so a blip heals quickly and an outage is
-//! not hammered.
+//! interval has passed. A source that signals its changes (a watched file) runs when it changes,
+//! or an interval after its last run ended. One that cannot (an upstream server) runs on the
+//! [`Schedule`] that makes the interval the longest an upstream change waits before it is
+//! served. After a failure, a watched source is retried when it changes; one that cannot signal
+//! is retried after a delay that starts at a second and doubles up to the interval, so a blip
+//! heals quickly and an outage is not hammered.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::engine::Engine;
+use super::schedule::Schedule;
 
 /// The first retry delay of a failing source that cannot signal changes.
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 
 /// How long to wait before the next run after `failures` failed runs in a row (0: the last run
 /// succeeded): the interval, or for a failing source that cannot signal changes, one second
-/// doubled per further failure, never more than the interval.
+/// doubled per further failure, never more than the interval. (A source that cannot signal
+/// changes and did not fail follows its [`Schedule`] instead.)
 pub fn retry_delay(failures: u32, watches_changes: bool, interval: Duration) -> Duration {
     if failures == 0 || watches_changes {
         return interval;
@@ -32,10 +36,19 @@ pub async fn run_until_stopped(
 ) {
     tokio::pin!(shutdown);
     let mut failures = 0u32;
+    let mut schedule = Schedule::new(interval);
+    let watched = engine.source().watches_changes();
     loop {
         let started = Instant::now();
         let kind = engine.source().kind();
-        match engine.sync_once().await {
+        let result = engine.sync_once().await;
+        let ran = started.elapsed();
+        if let Ok(outcome) = &result {
+            if outcome.vaults_listed > 0 {
+                schedule.learn(ran);
+            }
+        }
+        match result {
             Ok(outcome) if outcome.changed() => {
                 failures = 0;
                 tracing::info!(
@@ -45,20 +58,29 @@ pub async fn run_until_stopped(
                     added = outcome.items_added,
                     updated = outcome.items_updated,
                     removed = outcome.items_removed,
-                    millis = started.elapsed().as_millis() as u64,
+                    millis = ran.as_millis() as u64,
                     "sync completed"
                 );
             }
-            Ok(_) => {
+            Ok(outcome) => {
                 failures = 0;
-                tracing::debug!(source = kind, "sync found nothing to change");
+                tracing::debug!(
+                    source = kind,
+                    listed = outcome.vaults_listed,
+                    millis = ran.as_millis() as u64,
+                    "sync found nothing to change"
+                );
             }
             Err(err) => {
                 failures = failures.saturating_add(1);
                 tracing::warn!(source = kind, error = %err, "sync failed; serving the last good data");
             }
         }
-        let wait = retry_delay(failures, engine.source().watches_changes(), interval);
+        let wait = if failures == 0 && !watched {
+            schedule.wait_after(ran)
+        } else {
+            retry_delay(failures, watched, interval)
+        };
         tokio::select! {
             () = &mut shutdown => break,
             () = engine.source().changed(wait) => {}
