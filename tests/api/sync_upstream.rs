@@ -30,6 +30,8 @@ type Seen = Arc<Mutex<Vec<(String, Option<String>)>>>;
 #[derive(Clone)]
 struct Script {
     vaults: Value,
+    /// The item list, sent in small chunks without a length, as a long list arrives.
+    items: Value,
     item: Value,
     file: Vec<u8>,
     redirect_vaults_to: Option<String>,
@@ -49,6 +51,28 @@ fn item_json(content_path: &str, size: usize) -> Value {
         "files": [{"id": FILE, "name": "doc.bin", "size": size, "content_path": content_path}]})
 }
 
+fn list_entry(id: &str, title: &str) -> Value {
+    json!({"id": id, "title": title, "vault": {"id": VAULT}, "category": "DOCUMENT",
+        "version": 1, "createdAt": "2024-01-01T00:00:00Z", "updatedAt": "2024-01-01T00:00:00Z",
+        "lastEditedBy": "X"})
+}
+
+/// `value` as a body of 7-byte chunks without a length, so that every token of it is split
+/// somewhere.
+fn chunked(value: &Value) -> Response {
+    let chunks: Vec<Result<Vec<u8>, std::convert::Infallible>> = value
+        .to_string()
+        .into_bytes()
+        .chunks(7)
+        .map(|c| Ok(c.to_vec()))
+        .collect();
+    (
+        [("content-type", "application/json")],
+        axum::body::Body::from_stream(futures_util::stream::iter(chunks)),
+    )
+        .into_response()
+}
+
 fn content_path() -> String {
     format!("/v1/vaults/{VAULT}/items/{ITEM}/files/{FILE}/content")
 }
@@ -57,6 +81,7 @@ impl Script {
     fn new(seen: &Seen) -> Script {
         Script {
             vaults: json!([vault_json("")]),
+            items: json!([list_entry(ITEM, "Upstream item")]),
             item: item_json(&content_path(), 5),
             file: b"hello".to_vec(),
             redirect_vaults_to: None,
@@ -83,12 +108,7 @@ async fn upstream_handler(State(script): State<Script>, uri: Uri, headers: Heade
         return axum::Json(script.vaults.clone()).into_response();
     }
     if path == format!("/v1/vaults/{VAULT}/items") {
-        return axum::Json(
-            json!([{"id": ITEM, "title": "Upstream item", "vault": {"id": VAULT},
-            "category": "DOCUMENT", "version": 1, "createdAt": "2024-01-01T00:00:00Z",
-            "updatedAt": "2024-01-01T00:00:00Z", "lastEditedBy": "X"}]),
-        )
-        .into_response();
+        return chunked(&script.items);
     }
     if path == format!("/v1/vaults/{VAULT}/items/{ITEM}") {
         return axum::Json(script.item.clone()).into_response();
@@ -212,6 +232,43 @@ async fn an_oversized_file_is_refused_and_nothing_stored() {
     let host = upstream(script).await;
     let app = TestApp::new().await;
     assert_refused(&app, &engine(&app, &host), "larger than 1 MiB").await;
+}
+
+#[tokio::test]
+async fn an_oversized_item_list_is_refused_as_it_arrives_and_nothing_stored() {
+    let seen: Seen = Arc::default();
+    let mut script = Script::new(&seen);
+    let title = "CANARY-TITLE-".repeat(20);
+    let entries: Vec<Value> = (0..5_000)
+        .map(|i| list_entry(&format!("uitem{i:021}"), &title))
+        .chain([list_entry(ITEM, "Upstream item")])
+        .collect();
+    script.items = Value::Array(entries);
+    let host = upstream(script).await;
+    let app = TestApp::new().await;
+    assert_refused(&app, &engine(&app, &host), "larger than 1 MiB").await;
+    let items = app.store.get_vault(VAULT).await.unwrap().map(|v| v.items);
+    assert_eq!(items, Some(0));
+}
+
+#[tokio::test]
+async fn a_malformed_item_list_names_the_entry_not_its_content() {
+    let seen: Seen = Arc::default();
+    let mut script = Script::new(&seen);
+    let mut broken = list_entry("uitemuitemuitemuitemuitem1", "CANARY-TITLE");
+    broken["version"] = json!("CANARY-VERSION");
+    script.items = json!([list_entry(ITEM, "Upstream item"), broken]);
+    let host = upstream(script).await;
+    let app = TestApp::new().await;
+    let replica = engine(&app, &host);
+    assert_refused(&app, &replica, "item 1 of the list: invalid type").await;
+    let err = replica.sync_once().await.unwrap_err().to_string();
+    assert!(!err.contains("CANARY"), "{err}");
+
+    let mut script = Script::new(&seen);
+    script.items = json!({"items": [list_entry(ITEM, "Upstream item")]});
+    let host = upstream(script).await;
+    assert_refused(&app, &engine(&app, &host), "not a JSON array").await;
 }
 
 /// An answer without a length, streamed until the client hangs up: the client must stop
