@@ -18,10 +18,11 @@
 //! vault): a run that only saw every vault's unchanged `contentVersion` is much cheaper and would
 //! make the lead too short. A slower run raises the lead at once (the promise holds from the next
 //! run on); a faster one lowers it halfway, so that one slow outlier (a first sync of everything)
-//! wears off within a few runs. The lead is at most half the interval (runs are learned with that
-//! bound too), so a slow upstream is
-//! polled at most twice per interval, and every run is followed by a pause of at least a tenth of
-//! the interval, so an upstream slower than the interval is never polled back to back.
+//! wears off within a few runs. Until a run has listed items (after a restart on a synced store,
+//! the first runs only see unchanged vaults) the lead is the longest. The lead is at most half the
+//! interval (runs are learned with that bound too), so a slow upstream is polled at most twice per
+//! interval, and every run is followed by a pause of at least a tenth of the interval, so an
+//! upstream slower than the interval is never polled back to back.
 
 use std::time::Duration;
 
@@ -35,7 +36,7 @@ const MIN_PAUSE_DIVISOR: u32 = 10;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Schedule {
     interval: Duration,
-    /// What runs that listed items took, smoothed; zero until one has run.
+    /// What runs that listed items took, smoothed.
     learned: Duration,
 }
 
@@ -43,7 +44,9 @@ impl Schedule {
     pub fn new(interval: Duration) -> Self {
         Schedule {
             interval,
-            learned: Duration::ZERO,
+            // Until a run has listed items, the longest lead: the first change after a restart
+            // is served within the interval too, at the cost of cheap runs twice per interval.
+            learned: interval / MAX_LEAD_DIVISOR,
         }
     }
 
@@ -91,16 +94,19 @@ mod tests {
     }
 
     #[test]
-    fn without_a_learned_run_runs_start_one_interval_apart() {
+    fn until_a_run_listed_items_the_lead_is_half_the_interval() {
         let schedule = Schedule::new(ms(10_000));
-        assert_eq!(schedule.lead(), Duration::ZERO);
-        assert_eq!(schedule.wait_after(ms(300)), ms(9_700));
+        assert_eq!(schedule.lead(), ms(5_000));
+        assert_eq!(schedule.wait_after(ms(300)), ms(4_700));
     }
 
     #[test]
     fn the_next_run_starts_early_by_what_a_listing_run_takes() {
         let mut schedule = Schedule::new(ms(10_000));
-        schedule.learn(ms(2_000));
+        // 5 s -> 3.5 s -> 2.75 s -> 2.375 s -> ... -> 2 s.
+        for _ in 0..40 {
+            schedule.learn(ms(2_000));
+        }
         assert_eq!(schedule.lead(), ms(2_000));
         // A cheap run (200 ms) that ended: the next starts 8 s after its start.
         assert_eq!(schedule.wait_after(ms(200)), ms(7_800));
@@ -113,6 +119,9 @@ mod tests {
     fn the_lead_rises_at_once_and_falls_halfway() {
         let mut schedule = Schedule::new(ms(10_000));
         schedule.learn(ms(1_000));
+        assert_eq!(schedule.lead(), ms(3_000));
+        schedule.learn(ms(1_000));
+        assert_eq!(schedule.lead(), ms(2_000));
         schedule.learn(ms(3_000));
         assert_eq!(schedule.lead(), ms(3_000));
         schedule.learn(ms(1_000));
@@ -155,7 +164,6 @@ mod tests {
         schedule.learn(Duration::MAX);
         assert_eq!(schedule.wait_after(Duration::MAX), Duration::ZERO);
         let mut schedule = Schedule::new(Duration::MAX);
-        schedule.learn(Duration::MAX);
         schedule.learn(Duration::ZERO);
         assert_eq!(schedule.lead(), Duration::MAX / 4);
         assert_eq!(
