@@ -32,4 +32,9 @@ impl FileVersion {
             changed,
         })
     }
+
+    /// The file's size.
+    pub fn size(&self) -> u64 {
+        self.len
+    }
 }

@@ -181,7 +181,9 @@ pub enum ReadEnd {
 /// Where a [`StreamingSource`] delivers: the engine's side of a read.
 pub trait ItemSink {
     /// The SHA-256 of the whole file, before parsing. `true`: the store holds exactly this
-    /// content already, so the source returns [`ReadEnd::Unchanged`] without parsing.
+    /// content already, so the source returns [`ReadEnd::Unchanged`] without parsing. A source
+    /// that knows the content changed may parse first and give the digest after a complete
+    /// parse instead (the answer is then moot), so that the engine records it.
     fn content(&mut self, digest: &ContentDigest) -> bool;
 
     /// The number of items, when the source knows it before the end.

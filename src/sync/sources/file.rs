@@ -3,6 +3,10 @@
 //! bytes, a restart) is not parsed at all; it is watched so that a change reaches the store
 //! within a second.
 //!
+//! The hash only pays when the content may be the same: a file whose size differs from the one
+//! read last is parsed at once while another thread hashes it, and the digest is handed to the
+//! engine after the parse (it skips the next identical rewrite, or the restart after it).
+//!
 //! A file that failed to parse is not parsed again until it changes, or until a whole sync
 //! interval has passed without a change (it may name other files, such as a seed file's value
 //! files, that were fixed meanwhile): re-parsing an unchanged broken export every poll costs a
@@ -47,6 +51,8 @@ struct State {
     failed: Option<(Option<Fingerprint>, SourceError)>,
     /// A whole interval passed without a change since the failure: read the file again anyway.
     retry_due: bool,
+    /// The size of the file when it was last read (parsed or only hashed).
+    read_len: Option<u64>,
 }
 
 fn fingerprint(path: &Path) -> Option<Fingerprint> {
@@ -105,15 +111,45 @@ impl FileSource {
     }
 }
 
+impl FileSource {
+    /// Parses a file known to differ from the last one read while another thread hashes it; the
+    /// digest goes to the sink once the parse succeeded, unless the file changed meanwhile (the
+    /// digest could then be of other bytes than those parsed).
+    fn load_hashing(
+        &self,
+        before: Option<Fingerprint>,
+        sink: &mut dyn ItemSink,
+    ) -> Result<bool, SourceError> {
+        std::thread::scope(|scope| {
+            let hashing = scope.spawn(|| self.digest());
+            let result = (self.loader)(&self.path, sink);
+            let digest = hashing.join().ok().flatten();
+            if let (Ok(_), Some(digest)) = (&result, digest) {
+                if fingerprint(&self.path) == before {
+                    // Only to have the digest recorded: the parse is done, whatever it answers.
+                    sink.content(&digest);
+                }
+            }
+            result
+        })
+    }
+}
+
 impl StreamingSource for FileSource {
     fn read(&self, sink: &mut dyn ItemSink) -> Result<ReadEnd, SourceError> {
         let current = fingerprint(&self.path);
-        if let Some(digest) = self.digest() {
-            if sink.content(&digest) {
-                return Ok(ReadEnd::Unchanged);
+        let len = current.map(|c| c.size());
+        let last = std::mem::replace(&mut self.state().read_len, len);
+        let result = if len.is_some() && last.is_some() && len != last {
+            self.load_hashing(current, sink)
+        } else {
+            if let Some(digest) = self.digest() {
+                if sink.content(&digest) {
+                    return Ok(ReadEnd::Unchanged);
+                }
             }
-        }
-        let result = (self.loader)(&self.path, sink);
+            (self.loader)(&self.path, sink)
+        };
         let mut state = self.state();
         match result {
             Ok(self_contained) => {

@@ -12,9 +12,9 @@ use zip::ZipArchive;
 use super::archive::Limited;
 use super::import::Importer;
 use super::json::{kind_of, text};
-use super::scan::{Fail, Kind, Scanner};
 use crate::model::VaultType;
 use crate::sync::source::SourceError;
+use crate::sync::sources::json_scan::{Fail, Kind, Scanner};
 
 /// Reads the `export.data` entry at `index` into `importer`, inflating it as a stream and
 /// refusing it once it inflates beyond its cap.

@@ -11,10 +11,10 @@ use super::archive::{read_entry, Budget, Entries};
 use super::export_data::{AccountInfo, ItemAt, VaultInfo, Walk};
 use super::head::{self, text_digest, Head};
 use super::item::convert_item;
-use super::scan::Fail;
 use super::unique_ids::{source_id, unique_id};
 use crate::model::Category;
 use crate::sync::source::{ItemSink, SourceItem, SourceVault};
+use crate::sync::sources::json_scan::Fail;
 
 pub(super) struct Importer<'a, R> {
     entries: &'a Entries,

@@ -31,7 +31,6 @@ mod item;
 mod item_body;
 mod json;
 mod login_fields;
-mod scan;
 mod shared_file;
 mod unique_ids;
 mod values;

@@ -26,10 +26,10 @@
 //! The parse runs top-down: `document` reads YAML into a tree and `keys` lists the keys each
 //! mapping accepts; a JSON file is not read into a tree but streamed (`stream`), one item at a
 //! time; `walk` hands the vaults and items to the engine's sink, skipping the items whose text the
-//! store already holds, and `item` builds each other item from its
-//! `sections`, `fields` and `files`; `values` resolves a field's value (text, `${env:…}`, a value
-//! file) and `generate` draws generated ones; `checks` and `clashes` hold the rules and the
-//! messages for ids, names and values.
+//! store already holds (`head` reads the id and title it asks with), and `item` builds each other
+//! item from its `sections`, `fields` and `files`; `values` resolves a field's value (text,
+//! `${env:…}`, a value file) and `generate` draws generated ones; `checks` and `clashes` hold the
+//! rules and the messages for ids, names and values.
 
 mod checks;
 mod clashes;
@@ -37,6 +37,7 @@ mod document;
 mod fields;
 mod files;
 mod generate;
+mod head;
 mod item;
 mod keys;
 mod sections;
@@ -146,12 +147,20 @@ pub fn read_file(
     let syntax = match SeedFormat::from_path(path) {
         Some(SeedFormat::Yaml) => Syntax::Yaml,
         Some(SeedFormat::Json) => {
-            let (file, _) = open_regular(path, bounds.max_data_bytes).map_err(unreadable)?;
-            let reader = skip_bom(std::io::BufReader::with_capacity(256 << 10, file))
-                .map_err(|e| unreadable(ReadError::Io(e)))?;
-            let read = serde_json::de::IoRead::new(reader);
+            let open = || -> Result<_, ReadError> {
+                let (file, _) = open_regular(path, bounds.max_data_bytes)?;
+                Ok(skip_bom(std::io::BufReader::with_capacity(64 << 10, file))?)
+            };
+            let reader = open().map_err(unreadable)?;
+            // Only when the walk found bad JSON: serde_json's message for it, with its line.
+            let locate = || {
+                let reader = open().ok()?;
+                serde_json::from_reader::<_, serde::de::IgnoredAny>(reader)
+                    .err()
+                    .map(|e| e.to_string())
+            };
             return walk_with(&origin, &env, generation_key, sink, |walker| {
-                stream::stream_json(read, walker)
+                stream::stream_json(reader, walker, &locate)
             });
         }
         None => Syntax::Guess,
@@ -195,7 +204,12 @@ fn walk_text(
     };
     walk_with(origin, env, generation_key, sink, |walker| {
         if json {
-            stream::stream_json(serde_json::de::StrRead::new(text), walker)
+            let locate = || {
+                serde_json::from_str::<serde::de::IgnoredAny>(text)
+                    .err()
+                    .map(|e| e.to_string())
+            };
+            stream::stream_json(text.as_bytes(), walker, &locate)
         } else {
             walker.document(&read_document(text, Syntax::Yaml)?)
         }

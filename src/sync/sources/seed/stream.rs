@@ -1,15 +1,19 @@
-//! A JSON seed file read as a stream: the root and each vault are walked key by key and each
-//! item is taken as its raw text, so only one item is held at a time. The messages are the tree
-//! walk's (`walk`): whatever the visitors reject is recorded as the walk's message and the JSON
-//! error that stops the parser is dropped.
+//! A JSON seed file read as a stream: the root and each vault are walked key by key with the
+//! shared scanner ([`crate::sync::sources::json_scan`]) and each item is cut out as its raw text,
+//! so only one item is held at a time (plus one read chunk). The messages are the tree walk's
+//! (`walk`).
+//!
+//! The scanner only finds where values end; each value is then parsed from its slice. When any
+//! of that finds the text is not JSON, the message comes from serde_json's check of the whole
+//! document (`locate`), so that it names the line and column as a parse of the whole file would:
+//! everything before the fault was valid, so its first error is the same fault.
 //!
 //! A vault's `items` are streamed when its `name` or `id` comes before them (as every generated
 //! file has it); otherwise they are held until the vault's mapping ends.
 
-use std::fmt;
+use std::io::Read;
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
+use serde::de::IgnoredAny;
 
 use super::document::{mapping, non_empty_text, Node};
 use super::keys::ROOT_KEYS;
@@ -17,318 +21,232 @@ use super::walk::{
     check_version, vault_at, vaults_not_a_list, ItemText, VaultWalk, Walker, VAULTS_REQUIRED,
 };
 use crate::ids;
+use crate::sync::sources::json_scan::{Fail, Kind, Scanner};
 
-/// Walks the JSON document `read` yields.
-pub(super) fn stream_json<'de, R: serde_json::de::Read<'de>>(
-    read: R,
+/// Why the walk stopped.
+enum Stop {
+    /// The walk's own message (a rule of the seed format).
+    Walk(String),
+    /// The text is not JSON; the scanner's message, used when `locate` finds nothing.
+    Json(String),
+    /// Reading failed.
+    Io(std::io::Error),
+}
+
+impl From<Fail> for Stop {
+    fn from(fail: Fail) -> Self {
+        match fail {
+            Fail::Io(e) => Stop::Io(e),
+            Fail::Syntax(message) | Fail::Data(message) => Stop::Json(message),
+            Fail::Source(e) => Stop::Walk(e.to_string()),
+        }
+    }
+}
+
+/// Walks the JSON document `reader` yields. `locate` checks the whole document again and returns
+/// serde_json's message for its first fault, if it finds one; it only runs when the walk found
+/// the text is not JSON.
+pub(super) fn stream_json<R: Read>(
+    reader: R,
     walker: &mut Walker<'_>,
+    locate: &dyn Fn() -> Option<String>,
 ) -> Result<(), String> {
-    let mut failure = None;
-    let mut de = serde_json::Deserializer::new(read);
-    let result = Root {
-        walker,
-        failure: &mut failure,
-    }
-    .deserialize(&mut de)
-    .and_then(|()| de.end());
-    match (failure, result) {
-        (Some(message), _) => Err(message),
-        (None, Err(e)) => Err(format!("invalid JSON: {e}")),
-        (None, Ok(())) => Ok(()),
+    let mut scan = Scanner::new(reader);
+    match root(&mut scan, walker) {
+        Ok(()) => Ok(()),
+        Err(Stop::Walk(message)) => Err(message),
+        Err(Stop::Json(message)) => Err(format!("invalid JSON: {}", locate().unwrap_or(message))),
+        Err(Stop::Io(e)) => Err(format!("cannot read the file: {e}")),
     }
 }
 
-/// Records the walk's message and stops the parser.
-fn fail<E: de::Error, T>(failure: &mut Option<String>, message: String) -> Result<T, E> {
-    *failure = Some(message);
-    Err(E::custom("the seed walk stopped"))
-}
-
-/// The visitor methods for every kind of value a visitor does not stream: each reports the kind
-/// it found through `self.other(kind)`.
-macro_rules! other_kinds {
-    ($($skip:ident)*) => {
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            self.other("null")
-        }
-        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-            self.other("true/false")
-        }
-        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-            self.other("a number")
-        }
-        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-            self.other("a number")
-        }
-        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-            self.other("a number")
-        }
-        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-            self.other("text")
-        }
-        $(other_kinds!(@ $skip);)*
-    };
-    (@ seq) => {
-        fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
-            self.other("a list")
-        }
-    };
-    (@ map) => {
-        fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
-            self.other("a mapping")
-        }
-    };
-}
-
-struct Root<'w, 'a> {
-    walker: &'w mut Walker<'a>,
-    failure: &'w mut Option<String>,
-}
-
-impl<'de> DeserializeSeed<'de> for Root<'_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
+/// What a message calls a kind of value (the tree walk's words).
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Object => "a mapping",
+        Kind::List => "a list",
+        Kind::Text => "text",
+        Kind::Number => "a number",
+        Kind::Boolean => "true/false",
+        Kind::Null => "null",
     }
 }
 
-impl Root<'_, '_> {
-    fn other<E: de::Error>(self, kind: &str) -> Result<(), E> {
-        let message = if kind == "null" {
-            "the file is empty; expected a mapping with a `vaults` list".to_string()
-        } else {
-            format!("top level: the document must be a mapping, not {kind}")
-        };
-        fail(self.failure, message)
+/// The kind of the next value. A scalar is checked (and consumed) first, as a parser would read
+/// it before seeing it is the wrong kind; an object or list is left for the caller.
+fn kind_of<R: Read>(scan: &mut Scanner<R>) -> Result<Kind, Stop> {
+    let kind = scan.kind()?;
+    if !matches!(kind, Kind::Object | Kind::List) {
+        scan.skip()?;
     }
+    Ok(kind)
 }
 
-impl<'de> Visitor<'de> for Root<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a seed document")
-    }
-    other_kinds!(seq);
+/// The next value, parsed.
+fn value<R: Read>(scan: &mut Scanner<R>) -> Result<Node, Stop> {
+    let raw = scan.cut()?;
+    serde_json::from_slice::<serde_json::Value>(raw)
+        .map(Node::from_json)
+        .map_err(|e| Stop::Json(e.to_string()))
+}
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut vaults = false;
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "vaults" if vaults => {
-                    return fail(self.failure, "top level: `vaults` is given twice".into())
-                }
-                "vaults" => {
-                    vaults = map.next_value_seed(Vaults {
-                        walker: self.walker,
-                        failure: self.failure,
-                    })?;
-                }
-                "version" => {
-                    let version = Node::from_json(map.next_value()?);
-                    if let Err(message) = check_version(&version) {
-                        return fail(self.failure, message);
-                    }
-                }
-                _ => {
-                    let probe = Node::Map(vec![(key, Node::Null)]);
-                    if let Err(message) = mapping(&probe, ROOT_KEYS, "top level", "the document") {
-                        return fail(self.failure, message);
-                    }
-                    map.next_value::<IgnoredAny>()?;
-                }
+fn root<R: Read>(scan: &mut Scanner<R>, walker: &mut Walker<'_>) -> Result<(), Stop> {
+    match kind_of(scan)? {
+        Kind::Object => {}
+        Kind::Null => {
+            return Err(Stop::Walk(
+                "the file is empty; expected a mapping with a `vaults` list".into(),
+            ))
+        }
+        kind => {
+            return Err(Stop::Walk(format!(
+                "top level: the document must be a mapping, not {}",
+                kind_name(kind)
+            )))
+        }
+    }
+    scan.open()?;
+    let mut vaults = false;
+    let mut first = true;
+    while let Some(key) = scan.next_key(first)? {
+        first = false;
+        match key.as_str() {
+            "vaults" if vaults => {
+                return Err(Stop::Walk("top level: `vaults` is given twice".into()))
+            }
+            "vaults" => vaults = vault_list(scan, walker)?,
+            "version" => check_version(&value(scan)?).map_err(Stop::Walk)?,
+            _ => {
+                let probe = Node::Map(vec![(key, Node::Null)]);
+                mapping(&probe, ROOT_KEYS, "top level", "the document").map_err(Stop::Walk)?;
+                scan.skip()?;
             }
         }
-        if !vaults {
-            return fail(self.failure, VAULTS_REQUIRED.into());
-        }
-        Ok(())
     }
+    if !vaults {
+        return Err(Stop::Walk(VAULTS_REQUIRED.into()));
+    }
+    scan.end()?;
+    Ok(())
 }
 
 /// The `vaults` list; `true` once walked (`null` counts as absent).
-struct Vaults<'w, 'a> {
-    walker: &'w mut Walker<'a>,
-    failure: &'w mut Option<String>,
+fn vault_list<R: Read>(scan: &mut Scanner<R>, walker: &mut Walker<'_>) -> Result<bool, Stop> {
+    match kind_of(scan)? {
+        Kind::List => {}
+        Kind::Null => return Ok(false),
+        kind => return Err(Stop::Walk(vaults_not_a_list(kind_name(kind)))),
+    }
+    scan.open()?;
+    let mut index = 0;
+    while scan.next_element(index == 0)? {
+        vault(scan, walker, index)?;
+        index += 1;
+    }
+    Ok(true)
 }
 
-impl<'de> DeserializeSeed<'de> for Vaults<'_, '_> {
-    type Value = bool;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
-        d.deserialize_any(self)
+/// The vault's id from the keys read so far, if they settle it.
+fn early_id(entries: &[(String, Node)]) -> Option<String> {
+    match non_empty_text(entries, "id", "").ok()? {
+        Some(id) => Some(id),
+        None => non_empty_text(entries, "name", "")
+            .ok()?
+            .map(|name| ids::derived_id("seed-vault", &name)),
     }
 }
 
-impl Vaults<'_, '_> {
-    fn other<E: de::Error>(self, kind: &str) -> Result<bool, E> {
-        if kind == "null" {
-            return Ok(false);
-        }
-        fail(self.failure, vaults_not_a_list(kind))
-    }
-}
-
-impl<'de> Visitor<'de> for Vaults<'_, '_> {
-    type Value = bool;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of vaults")
-    }
-    other_kinds!(map);
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
-        let mut index = 0;
-        while seq
-            .next_element_seed(Vault {
-                walker: &mut *self.walker,
-                failure: &mut *self.failure,
-                index,
-            })?
-            .is_some()
-        {
-            index += 1;
-        }
-        Ok(true)
-    }
-}
-
-struct Vault<'w, 'a> {
-    walker: &'w mut Walker<'a>,
-    failure: &'w mut Option<String>,
+fn vault<R: Read>(
+    scan: &mut Scanner<R>,
+    walker: &mut Walker<'_>,
     index: usize,
-}
-
-impl<'de> DeserializeSeed<'de> for Vault<'_, '_> {
-    type Value = ();
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
+) -> Result<(), Stop> {
+    let at = vault_at(index);
+    let kind = kind_of(scan)?;
+    if kind != Kind::Object {
+        return Err(Stop::Walk(format!(
+            "{at}: a vault must be a mapping, not {}",
+            kind_name(kind)
+        )));
     }
-}
-
-impl Vault<'_, '_> {
-    fn other<E: de::Error>(self, kind: &str) -> Result<(), E> {
-        let at = vault_at(self.index);
-        fail(
-            self.failure,
-            format!("{at}: a vault must be a mapping, not {kind}"),
-        )
-    }
-
-    /// The vault's id from the keys read so far, if they settle it.
-    fn early_id(&self, entries: &[(String, Node)]) -> Option<String> {
-        match non_empty_text(entries, "id", "").ok()? {
-            Some(id) => Some(id),
-            None => non_empty_text(entries, "name", "")
-                .ok()?
-                .map(|name| ids::derived_id("seed-vault", &name)),
+    scan.open()?;
+    let mut entries: Vec<(String, Node)> = Vec::new();
+    let mut walked: Option<VaultWalk> = None;
+    let mut held: Vec<String> = Vec::new();
+    let mut first = true;
+    while let Some(key) = scan.next_key(first)? {
+        first = false;
+        if key != "items" {
+            entries.push((key, value(scan)?));
+            continue;
         }
+        let early = early_id(&entries).filter(|_| walked.is_none());
+        let mut walk = early.map(|id| VaultWalk::new(id, index));
+        items(scan, walker, &at, walk.as_mut(), &mut held)?;
+        walked = walk.or(walked);
+        // `items` is checked as a list here; the tree walk sees an empty one.
+        entries.push((key, Node::List(Vec::new())));
     }
-}
-
-impl<'de> Visitor<'de> for Vault<'_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a vault")
+    let (vault, explicit) = walker
+        .ctx
+        .vault_header(&Node::Map(entries), index)
+        .map_err(Stop::Walk)?;
+    let mut walk = match walked {
+        Some(walk) if walk.id != vault.id => {
+            return Err(Stop::Walk(format!(
+                "{at}: give the vault's `id` before its `items`"
+            )))
+        }
+        Some(walk) => walk,
+        None => VaultWalk::new(vault.id.clone(), index),
+    };
+    for raw in &held {
+        item(walker, &mut walk, raw)?;
     }
-    other_kinds!(seq);
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut entries: Vec<(String, Node)> = Vec::new();
-        let mut walked: Option<VaultWalk> = None;
-        let mut held: Vec<Box<RawValue>> = Vec::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if key != "items" {
-                let value = Node::from_json(map.next_value()?);
-                entries.push((key, value));
-                continue;
-            }
-            let at = vault_at(self.index);
-            let early = self.early_id(&entries).filter(|_| walked.is_none());
-            let items = Items {
-                walker: &mut *self.walker,
-                failure: &mut *self.failure,
-                at: &at,
-                walk: early.map(|id| VaultWalk::new(id, self.index)),
-                held: &mut held,
-            };
-            // `items` is checked as a list by the visitor; the tree walk sees an empty one.
-            let mut items = map.next_value_seed(items)?;
-            walked = items.walk.take().or(walked);
-            entries.push((key, Node::List(Vec::new())));
-        }
-        let header = self
-            .walker
-            .ctx
-            .vault_header(&Node::Map(entries), self.index);
-        let (vault, explicit) = match header {
-            Ok(header) => header,
-            Err(message) => return fail(self.failure, message),
-        };
-        let mut walk = match walked {
-            Some(walk) if walk.id != vault.id => {
-                let at = vault_at(self.index);
-                return fail(
-                    self.failure,
-                    format!("{at}: give the vault's `id` before its `items`"),
-                );
-            }
-            Some(walk) => walk,
-            None => VaultWalk::new(vault.id.clone(), self.index),
-        };
-        for raw in held {
-            if let Err(message) = self.walker.item(&mut walk, ItemText::Json(raw.get())) {
-                return fail(self.failure, message);
-            }
-        }
-        if let Err(message) = self.walker.vault_done(vault, explicit, self.index) {
-            return fail(self.failure, message);
-        }
-        Ok(())
-    }
+    walker
+        .vault_done(vault, explicit, index)
+        .map_err(Stop::Walk)
 }
 
 /// A vault's `items`: walked one by one when the vault's id is known (`walk`), else held.
-struct Items<'w, 'a, 'h> {
-    walker: &'w mut Walker<'a>,
-    failure: &'w mut Option<String>,
-    at: &'h str,
-    walk: Option<VaultWalk>,
-    held: &'h mut Vec<Box<RawValue>>,
-}
-
-impl<'de, 'w, 'a, 'h> DeserializeSeed<'de> for Items<'w, 'a, 'h> {
-    type Value = Self;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'w, 'a, 'h> Items<'w, 'a, 'h> {
-    fn other<E: de::Error>(self, kind: &str) -> Result<Self, E> {
-        if kind == "null" {
-            return Ok(self);
+fn items<R: Read>(
+    scan: &mut Scanner<R>,
+    walker: &mut Walker<'_>,
+    at: &str,
+    mut walk: Option<&mut VaultWalk>,
+    held: &mut Vec<String>,
+) -> Result<(), Stop> {
+    match kind_of(scan)? {
+        Kind::List => {}
+        Kind::Null => return Ok(()),
+        kind => {
+            return Err(Stop::Walk(format!(
+                "{at}: `items` must be a list, not {}",
+                kind_name(kind)
+            )))
         }
-        let message = format!("{}: `items` must be a list, not {kind}", self.at);
-        fail(self.failure, message)
     }
+    scan.open()?;
+    let mut first = true;
+    while scan.next_element(first)? {
+        first = false;
+        let raw = std::str::from_utf8(scan.cut()?)
+            .map_err(|_| Stop::Json("an item is not UTF-8 text".into()))?;
+        match walk.as_deref_mut() {
+            Some(walk) => item(walker, walk, raw)?,
+            None => held.push(raw.to_string()),
+        }
+    }
+    Ok(())
 }
 
-impl<'de, 'w, 'a, 'h> Visitor<'de> for Items<'w, 'a, 'h> {
-    type Value = Self;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list of items")
-    }
-    other_kinds!(map);
-
-    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<Self, A::Error> {
-        while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
-            match &mut self.walk {
-                Some(walk) => {
-                    if let Err(message) = self.walker.item(walk, ItemText::Json(raw.get())) {
-                        return fail(self.failure, message);
-                    }
-                }
-                None => self.held.push(raw),
-            }
+/// One item's raw text to the walker. Its JSON is parsed there; a failure that turns out to be
+/// bad JSON (rather than a rule of the format) is reported as such.
+fn item(walker: &mut Walker<'_>, walk: &mut VaultWalk, raw: &str) -> Result<(), Stop> {
+    walker.item(walk, ItemText::Json(raw)).map_err(|message| {
+        match serde_json::from_str::<IgnoredAny>(raw) {
+            Err(e) => Stop::Json(e.to_string()),
+            Ok(_) => Stop::Walk(message),
         }
-        Ok(self)
-    }
+    })
 }

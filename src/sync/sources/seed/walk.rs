@@ -228,13 +228,6 @@ pub(super) fn check_version(version: &Node) -> Result<(), String> {
 /// An item's id, title and whether the id was given, read without building it; `None` when
 /// they cannot be read (building it then says why).
 fn identity(vault_id: &str, text: &ItemText<'_>) -> Option<(String, String, bool)> {
-    #[derive(serde::Deserialize)]
-    struct Ident {
-        #[serde(default)]
-        title: Option<serde_json::Value>,
-        #[serde(default)]
-        id: Option<serde_json::Value>,
-    }
     let (title, explicit) = match text {
         ItemText::Node(node) => {
             let entries = mapping(node, ITEM_KEYS, "", "").ok()?;
@@ -244,7 +237,7 @@ fn identity(vault_id: &str, text: &ItemText<'_>) -> Option<(String, String, bool
             )
         }
         ItemText::Json(raw) => {
-            let ident: Ident = serde_json::from_str(raw).ok()?;
+            let ident = super::head::read(raw)?;
             let scalar = |v: Option<serde_json::Value>| {
                 v.map(super::document::Node::from_json)
                     .and_then(|n| n.scalar_text())

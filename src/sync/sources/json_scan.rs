@@ -1,8 +1,8 @@
-//! A pull scanner over the inflated `export.data` stream: it walks the outer structure (objects,
-//! lists, keys) itself and hands out each item as one contiguous slice of raw JSON, which
-//! `serde_json::from_slice` then parses. serde_json's own reader-based parser takes every byte
-//! through an iterator and was most of the import time; slices parse several times faster, and
-//! only the value being cut out is ever buffered (plus one read chunk).
+//! A pull scanner over a JSON stream (a 1PUX `export.data`, a JSON seed file): it walks the outer
+//! structure (objects, lists, keys) itself and hands out each item as one contiguous slice of raw
+//! JSON, which `serde_json::from_slice` then parses. serde_json's own reader-based parser takes
+//! every byte through an iterator and was most of the import time; slices parse several times
+//! faster, and only the value being cut out is ever buffered (plus one read chunk).
 
 use std::io::{self, Read};
 
@@ -15,7 +15,7 @@ const CHUNK: usize = 64 * 1024;
 
 /// Why the scan stopped.
 #[derive(Debug)]
-pub(super) enum Fail {
+pub(crate) enum Fail {
     /// Reading the entry failed (it may have passed its size cap).
     Io(io::Error),
     /// Not JSON; the message ends with the position.
@@ -34,7 +34,7 @@ impl From<io::Error> for Fail {
 
 /// What a value is, from its first byte.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(super) enum Kind {
+pub(crate) enum Kind {
     Object,
     List,
     Text,
@@ -44,7 +44,7 @@ pub(super) enum Kind {
 }
 
 impl Kind {
-    pub(super) fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Kind::Object => "an object",
             Kind::List => "a list",
@@ -56,7 +56,7 @@ impl Kind {
     }
 }
 
-pub(super) struct Scanner<R> {
+pub(crate) struct Scanner<R> {
     reader: R,
     /// `buf[pos..]` is read but not consumed yet.
     buf: Vec<u8>,
@@ -68,7 +68,7 @@ pub(super) struct Scanner<R> {
 }
 
 impl<R: Read> Scanner<R> {
-    pub(super) fn new(reader: R) -> Self {
+    pub(crate) fn new(reader: R) -> Self {
         Scanner {
             reader,
             buf: Vec::with_capacity(CHUNK),
@@ -79,7 +79,7 @@ impl<R: Read> Scanner<R> {
     }
 
     /// A syntax error at the current position.
-    pub(super) fn syntax(&self, what: &str) -> Fail {
+    pub(crate) fn syntax(&self, what: &str) -> Fail {
         Fail::Syntax(format!("{what} at byte {}", self.offset + self.pos as u64))
     }
 
@@ -119,7 +119,7 @@ impl<R: Read> Scanner<R> {
     }
 
     /// The next byte that is not white space, not consumed.
-    pub(super) fn peek(&mut self) -> Result<Option<u8>, Fail> {
+    pub(crate) fn peek(&mut self) -> Result<Option<u8>, Fail> {
         loop {
             match self.peek_byte()? {
                 Some(b' ' | b'\n' | b'\r' | b'\t') => self.pos += 1,
@@ -129,7 +129,7 @@ impl<R: Read> Scanner<R> {
     }
 
     /// The kind of the next value, not consumed.
-    pub(super) fn kind(&mut self) -> Result<Kind, Fail> {
+    pub(crate) fn kind(&mut self) -> Result<Kind, Fail> {
         match self.peek()? {
             Some(b'{') => Ok(Kind::Object),
             Some(b'[') => Ok(Kind::List),
@@ -155,7 +155,7 @@ impl<R: Read> Scanner<R> {
     }
 
     /// Consumes the `{` or `[` that starts an object or list.
-    pub(super) fn open(&mut self) -> Result<(), Fail> {
+    pub(crate) fn open(&mut self) -> Result<(), Fail> {
         match self.peek()? {
             Some(b'{' | b'[') => {
                 self.pos += 1;
@@ -167,7 +167,7 @@ impl<R: Read> Scanner<R> {
 
     /// The next key of an object that `open` entered, or `None` at its end. `first` says whether
     /// no key was read yet (no comma before it).
-    pub(super) fn next_key(&mut self, first: bool) -> Result<Option<String>, Fail> {
+    pub(crate) fn next_key(&mut self, first: bool) -> Result<Option<String>, Fail> {
         if self.peek()? == Some(b'}') {
             self.pos += 1;
             return Ok(None);
@@ -186,7 +186,7 @@ impl<R: Read> Scanner<R> {
     }
 
     /// Whether the list that `open` entered has another element (consuming the comma before it).
-    pub(super) fn next_element(&mut self, first: bool) -> Result<bool, Fail> {
+    pub(crate) fn next_element(&mut self, first: bool) -> Result<bool, Fail> {
         if self.peek()? == Some(b']') {
             self.pos += 1;
             return Ok(false);
@@ -201,7 +201,7 @@ impl<R: Read> Scanner<R> {
     }
 
     /// Skips the next value, which must be valid JSON.
-    pub(super) fn skip(&mut self) -> Result<(), Fail> {
+    pub(crate) fn skip(&mut self) -> Result<(), Fail> {
         let raw = self.cut()?;
         serde_json::from_slice::<IgnoredAny>(raw)
             .map(|_| ())
@@ -210,7 +210,7 @@ impl<R: Read> Scanner<R> {
 
     /// Consumes the next value and returns its raw text, which is only checked for where it ends:
     /// the caller parses it. Valid until the next call.
-    pub(super) fn cut(&mut self) -> Result<&[u8], Fail> {
+    pub(crate) fn cut(&mut self) -> Result<&[u8], Fail> {
         let kind = self.kind()?;
         let start = self.pos;
         self.mark = Some(start);
@@ -316,7 +316,7 @@ impl<R: Read> Scanner<R> {
     }
 
     /// Fails unless only white space is left.
-    pub(super) fn end(&mut self) -> Result<(), Fail> {
+    pub(crate) fn end(&mut self) -> Result<(), Fail> {
         match self.peek()? {
             None => Ok(()),
             Some(_) => Err(self.syntax("trailing characters")),
