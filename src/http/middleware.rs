@@ -62,20 +62,33 @@ pub async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed("Method Not Allowed".into())
 }
 
+/// The peer's IP address as the activity log shows it, rendered once per connection by the
+/// server loop: formatting the address on every request cost more than the rest of
+/// [`requester`].
+#[derive(Clone, Debug)]
+pub struct PeerIp(pub Arc<str>);
+
 fn requester(req: &Request, request_id: String) -> Requester {
-    let user_agent = req
+    const MAX_USER_AGENT: usize = 256;
+    let agent = req
         .headers()
         .get(axum::http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .chars()
-        .take(256)
-        .collect::<String>();
-    let ip = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ci| ci.0.ip().to_string())
-        .unwrap_or_default();
+        .unwrap_or("");
+    // At most as many characters as bytes: a short header is kept whole without a scan.
+    let user_agent = if agent.len() <= MAX_USER_AGENT {
+        agent.to_string()
+    } else {
+        agent.chars().take(MAX_USER_AGENT).collect()
+    };
+    let extensions = req.extensions();
+    let ip = match extensions.get::<PeerIp>() {
+        Some(PeerIp(ip)) => ip.to_string(),
+        None => extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ci| ci.0.ip().to_string())
+            .unwrap_or_default(),
+    };
     Requester {
         request_id,
         user_agent,

@@ -30,6 +30,7 @@ use tokio::sync::{watch as signal, OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt as _;
 
+use super::middleware::PeerIp;
 pub use body::{is_body_timeout, BodyTimedOut};
 pub use limits::{fit_to_fd_limit, open_file_limit, ServeLimits};
 use watch::{ConnWatch, GuardedBody, WatchedIo};
@@ -118,12 +119,13 @@ impl Connection {
         let io = TokioIo::new(WatchedIo::new(stream, watch.clone()));
         let (router, peer, body_timeout) =
             (self.router.clone(), self.peer, self.limits.body_timeout);
+        let peer_ip = PeerIp(Arc::from(peer.ip().to_string()));
         let requests = watch.clone();
         let service = hyper::service::service_fn(move |request| {
             handle(
                 request,
                 router.clone(),
-                peer,
+                (peer, peer_ip.clone()),
                 requests.clone(),
                 body_timeout,
             )
@@ -162,13 +164,14 @@ impl Connection {
 async fn handle(
     request: hyper::Request<Incoming>,
     router: Router,
-    peer: SocketAddr,
+    (peer, peer_ip): (SocketAddr, PeerIp),
     watch: Arc<ConnWatch>,
     body_timeout: Option<Duration>,
 ) -> Result<hyper::Response<GuardedBody>, Infallible> {
     let busy = watch.request_started();
     let mut request = request.map(|body| Body::new(body::TimedBody::new(body, body_timeout)));
     request.extensions_mut().insert(ConnectInfo(peer));
+    request.extensions_mut().insert(peer_ip);
     let response = router.oneshot(request).await?;
     Ok(response.map(|body| GuardedBody::new(body, busy)))
 }
