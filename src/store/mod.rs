@@ -5,6 +5,7 @@ mod activity;
 mod changes;
 mod files;
 mod items;
+mod source_batch;
 mod sync;
 mod sync_state;
 mod tokens;

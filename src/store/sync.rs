@@ -3,11 +3,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::Row;
 
 use super::vaults::VaultSecret;
-use super::{decode_json, Store, StoreError, StoreResult};
-use crate::crypto::{row_aad, DataKey};
+use super::{decode_json, Store, StoreResult};
+use crate::crypto::row_aad;
 use crate::model::{Category, ItemData, VaultType};
 use crate::timefmt;
 
@@ -128,6 +128,43 @@ impl Store {
         Ok(VaultChange::Updated)
     }
 
+    /// Gives a source vault created ahead of its attributes (a first sync writes a vault's items
+    /// as they come, and a seed file names its vault after them) its attributes, as its first
+    /// version.
+    pub async fn name_source_vault(
+        &self,
+        id: &str,
+        name: &str,
+        description: &str,
+        vault_type: VaultType,
+    ) -> StoreResult<()> {
+        let Some(wrapped) = sqlx::query_scalar::<_, Vec<u8>>(
+            "SELECT data_key FROM vaults WHERE id = ? AND origin = 'source'",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(());
+        };
+        let key = self.vault_key(id, &wrapped)?;
+        let secret = VaultSecret::encode(name, description)?;
+        let mut tx = self.write_tx().await?;
+        sqlx::query(
+            "UPDATE vaults SET sealed = ?, name_index = ?, vault_type = ?, updated_at = ? \
+             WHERE id = ? AND origin = 'source'",
+        )
+        .bind(key.seal(&row_aad(&["vault", id]), &secret))
+        .bind(self.vault_name_index(name))
+        .bind(vault_type.as_str())
+        .bind(timefmt::now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The source revision the vault was last fully synced at.
     pub async fn vault_source_revision(&self, id: &str) -> StoreResult<Option<String>> {
         Ok(
@@ -246,198 +283,4 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
-
-    /// Writes a batch of source items and removals in one transaction. Items whose digest is
-    /// unchanged only get their revision marker refreshed; the others get version + 1.
-    pub async fn apply_source_batch(
-        &self,
-        vault_id: &str,
-        writes: &[SourceWrite<'_>],
-        removals: &[String],
-        editor: &str,
-    ) -> StoreResult<BatchResult> {
-        let wrapped: Vec<u8> = sqlx::query_scalar("SELECT data_key FROM vaults WHERE id = ?")
-            .bind(vault_id)
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or_else(|| {
-                StoreError::Conflict(format!("vault {vault_id} vanished during sync"))
-            })?;
-        let batch = Batch {
-            vault_id,
-            key: self.vault_key(vault_id, &wrapped)?,
-            editor,
-            now: timefmt::now(),
-        };
-        let mut result = BatchResult::default();
-        let mut tx = self.write_tx().await?;
-        for write in writes {
-            match self.apply_source_write(&mut tx, &batch, write).await? {
-                WriteOutcome::Kept => {}
-                WriteOutcome::Added => result.added += 1,
-                WriteOutcome::Updated => result.updated += 1,
-            }
-        }
-        for id in removals {
-            let deleted = sqlx::query(
-                "DELETE FROM items WHERE vault_id = ? AND id = ? AND origin = 'source'",
-            )
-            .bind(vault_id)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-            result.removed += usize::try_from(deleted.rows_affected()).unwrap_or(0);
-        }
-        let changes = result.added + result.updated + result.removed;
-        if changes > 0 {
-            sqlx::query(
-                "UPDATE vaults SET content_version = content_version + 1, updated_at = ?, \
-                 item_count = (SELECT COUNT(*) FROM items WHERE vault_id = ?) WHERE id = ?",
-            )
-            .bind(batch.now)
-            .bind(vault_id)
-            .bind(vault_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(result)
-    }
-
-    /// Writes one source item unless the row is not the source's or its digest is unchanged.
-    async fn apply_source_write(
-        &self,
-        tx: &mut Transaction<'static, Sqlite>,
-        batch: &Batch<'_>,
-        write: &SourceWrite<'_>,
-    ) -> StoreResult<WriteOutcome> {
-        let existing: Option<(Option<Vec<u8>>, String)> =
-            sqlx::query_as("SELECT source_digest, origin FROM items WHERE vault_id = ? AND id = ?")
-                .bind(batch.vault_id)
-                .bind(write.id)
-                .fetch_optional(&mut **tx)
-                .await?;
-        match existing {
-            Some((_, origin)) if origin != "source" => return Ok(WriteOutcome::Kept),
-            Some((Some(digest), _)) if digest == write.digest => {
-                sqlx::query(
-                    "UPDATE items SET source_revision = ?, source_text = ? \
-                     WHERE vault_id = ? AND id = ?",
-                )
-                .bind(write.revision)
-                .bind(write.text)
-                .bind(batch.vault_id)
-                .bind(write.id)
-                .execute(&mut **tx)
-                .await?;
-                return Ok(WriteOutcome::Kept);
-            }
-            _ => {}
-        }
-        let (summary, body) = self.seal_item(&batch.key, batch.vault_id, write.id, write.data)?;
-        let row = SealedRow {
-            title_index: self.title_index(batch.vault_id, &write.data.summary.title),
-            summary,
-            body,
-        };
-        let outcome = if existing.is_some() {
-            update_source_item(tx, batch, write, &row).await?;
-            WriteOutcome::Updated
-        } else {
-            insert_source_item(tx, batch, write, &row).await?;
-            WriteOutcome::Added
-        };
-        self.write_tags(tx, batch.vault_id, write.id, &write.data.summary.tags)
-            .await?;
-        sqlx::query("DELETE FROM files WHERE vault_id = ? AND item_id = ?")
-            .bind(batch.vault_id)
-            .bind(write.id)
-            .execute(&mut **tx)
-            .await?;
-        for (file_id, content) in write.files {
-            super::files::insert_file(tx, &batch.key, batch.vault_id, write.id, file_id, content)
-                .await?;
-        }
-        Ok(outcome)
-    }
-}
-
-/// The vault a batch writes to, and what every write in it shares.
-struct Batch<'a> {
-    vault_id: &'a str,
-    key: DataKey,
-    editor: &'a str,
-    now: i64,
-}
-
-/// What one source write did to the item's row.
-enum WriteOutcome {
-    /// Left alone: the row is not the source's, or only its revision marker was refreshed.
-    Kept,
-    Added,
-    Updated,
-}
-
-/// The sealed and blind-indexed columns of an item row.
-struct SealedRow {
-    title_index: Vec<u8>,
-    summary: Vec<u8>,
-    body: Vec<u8>,
-}
-
-async fn update_source_item(
-    tx: &mut Transaction<'static, Sqlite>,
-    batch: &Batch<'_>,
-    write: &SourceWrite<'_>,
-    row: &SealedRow,
-) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE items SET category = ?, state = ?, version = version + 1, title_index = ?, \
-         summary = ?, body = ?, updated_at = ?, last_edited_by = ?, source_digest = ?, \
-         source_revision = ?, source_text = ? WHERE vault_id = ? AND id = ?",
-    )
-    .bind(write.category.as_str())
-    .bind(write.state)
-    .bind(&row.title_index)
-    .bind(&row.summary)
-    .bind(&row.body)
-    .bind(batch.now)
-    .bind(batch.editor)
-    .bind(&write.digest)
-    .bind(write.revision)
-    .bind(write.text)
-    .bind(batch.vault_id)
-    .bind(write.id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-async fn insert_source_item(
-    tx: &mut Transaction<'static, Sqlite>,
-    batch: &Batch<'_>,
-    write: &SourceWrite<'_>,
-    row: &SealedRow,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO items (vault_id, id, category, version, state, title_index, summary, body, \
-         created_at, updated_at, last_edited_by, origin, source_digest, source_revision, \
-         source_text) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, 'source', ?, ?, ?)",
-    )
-    .bind(batch.vault_id)
-    .bind(write.id)
-    .bind(write.category.as_str())
-    .bind(write.state)
-    .bind(&row.title_index)
-    .bind(&row.summary)
-    .bind(&row.body)
-    .bind(batch.now)
-    .bind(batch.now)
-    .bind(batch.editor)
-    .bind(&write.digest)
-    .bind(write.revision)
-    .bind(write.text)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }

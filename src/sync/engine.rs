@@ -5,6 +5,7 @@
 //! A listing source (connect) is listed and its changed items fetched a few at a time (this
 //! file); a streaming source (a file) is read through a sink (`streamed`, `sink`).
 
+mod first;
 mod sink;
 mod streamed;
 

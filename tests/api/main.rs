@@ -26,6 +26,7 @@ mod replay;
 mod revocation;
 mod secret_refs;
 mod sync;
+mod sync_first;
 mod sync_processes;
 mod sync_retry;
 mod sync_upstream;

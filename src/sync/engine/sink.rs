@@ -1,7 +1,8 @@
 //! The engine's side of a streamed read: for each item, whether the store already holds it (by
 //! the keyed digest of its text, then of its content), and what a run must write. The first
 //! pass only checks and holds the changes while they are few; the second, when they were too many
-//! to hold, sends them to be written batch by batch.
+//! to hold, sends them to be written batch by batch. A first sync, with nothing stored to compare
+//! with, does both in one pass.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -19,8 +20,13 @@ use crate::text::quote;
 const HOLD_ITEMS: usize = 2_000;
 const HOLD_FILE_BYTES: usize = 32 * 1024 * 1024;
 
-/// A batch for one vault, from the writing pass to the engine.
-pub(super) type Batch = (String, Vec<Prepared>);
+/// What a writing pass sends the engine, in source order.
+pub(super) enum Sent {
+    /// A batch of one vault's items.
+    Items(String, Vec<Prepared>),
+    /// A vault's attributes (only on a first sync, which writes vaults as they come).
+    Vault(SourceVault),
+}
 
 /// What a run found for one vault.
 pub(super) struct Plan {
@@ -49,7 +55,24 @@ impl Plan {
 
 pub(super) enum Mode {
     Check,
-    Write(mpsc::Sender<Batch>),
+    Write(mpsc::Sender<Sent>),
+    /// A first sync (the store holds nothing of the source): one pass that checks like
+    /// [`Mode::Check`] and sends everything to be written as it comes, vaults included.
+    First(mpsc::Sender<Sent>),
+}
+
+impl Mode {
+    /// This pass checks the source (and counts what it finds).
+    fn checks(&self) -> bool {
+        !matches!(self, Mode::Write(_))
+    }
+
+    fn sender(&self) -> Option<&mpsc::Sender<Sent>> {
+        match self {
+            Mode::Check => None,
+            Mode::Write(sender) | Mode::First(sender) => Some(sender),
+        }
+    }
 }
 
 pub(super) struct Sink {
@@ -69,7 +92,7 @@ pub(super) struct Sink {
     held: (usize, usize),
     /// The check pass found more changes than it holds.
     pub(super) overflow: bool,
-    batch: Option<Batch>,
+    batch: Option<(String, Vec<Prepared>)>,
 }
 
 impl Sink {
@@ -164,11 +187,18 @@ impl Sink {
 
     /// Sends the batch being filled to the engine (waiting while it writes the previous one).
     pub(super) fn send(&mut self) -> Result<(), SourceError> {
-        let (Some(batch), Mode::Write(sender)) = (self.batch.take(), &self.mode) else {
+        let Some((vault_id, items)) = self.batch.take() else {
+            return Ok(());
+        };
+        self.deliver(Sent::Items(vault_id, items))
+    }
+
+    fn deliver(&self, sent: Sent) -> Result<(), SourceError> {
+        let Some(sender) = self.mode.sender() else {
             return Ok(());
         };
         sender
-            .blocking_send(batch)
+            .blocking_send(sent)
             .map_err(|_| SourceError::Unavailable("the sync run stopped".into()))
     }
 }
@@ -185,7 +215,7 @@ impl ItemSink for Sink {
     }
 
     fn vault(&mut self, vault: SourceVault) -> Result<(), SourceError> {
-        let check = matches!(self.mode, Mode::Check);
+        let check = self.mode.checks();
         let plan = self.plan(&vault.id)?;
         if plan.vault.is_some() && check {
             return Err(SourceError::Invalid(format!(
@@ -193,7 +223,13 @@ impl ItemSink for Sink {
                 quote(&vault.id, 40)
             )));
         }
-        plan.vault = Some(vault);
+        plan.vault = Some(vault.clone());
+        let owned = plan.owned;
+        if matches!(self.mode, Mode::First(_)) && owned {
+            // After the items sent so far, which may be this vault's.
+            self.send()?;
+            self.deliver(Sent::Vault(vault))?;
+        }
         Ok(())
     }
 
@@ -204,7 +240,7 @@ impl ItemSink for Sink {
         text: Option<&ContentDigest>,
     ) -> Result<bool, SourceError> {
         let text = text.map(|t| self.keyed("source-text", t));
-        let check = matches!(self.mode, Mode::Check);
+        let check = self.mode.checks();
         self.progress.advance(1, 0);
         if check {
             self.items += 1;
@@ -243,7 +279,7 @@ impl ItemSink for Sink {
     ) -> Result<(), SourceError> {
         let mut prepared = prepare(&self.store, vault_id, item, None)?;
         prepared.text = text.map(|t| self.keyed("source-text", &t));
-        let check = matches!(self.mode, Mode::Check);
+        let check = self.mode.checks();
         let plan = self.plan(vault_id)?;
         let known = plan.known.get(&prepared.id);
         if known.is_some_and(|k| k.digest.as_ref().map(|d| &d[..]) == Some(&prepared.digest[..])) {
@@ -258,10 +294,9 @@ impl ItemSink for Sink {
             }
             return Ok(());
         }
-        if check {
-            self.hold(vault_id, prepared)
-        } else {
-            self.queue(vault_id, prepared)
+        match self.mode {
+            Mode::Check => self.hold(vault_id, prepared),
+            Mode::Write(_) | Mode::First(_) => self.queue(vault_id, prepared),
         }
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use super::sink::{Batch, Mode, Plan, Sink};
+use super::sink::{Mode, Plan, Sent, Sink};
 use super::{Engine, Outcome, SyncError};
 use crate::store::VaultChange;
 use crate::sync::source::{ReadEnd, Source, SourceError};
@@ -15,7 +15,13 @@ impl Engine {
     pub(super) async fn run_streamed(&self) -> Result<Outcome, SyncError> {
         let stored = self.store.source_content().await?;
         let known = self.store.source_known().await?;
+        let first = stored.is_none()
+            && known.0.is_empty()
+            && self.store.source_vault_ids().await?.is_empty();
         let sink = Sink::new(self.store.clone(), self.progress.clone(), known, stored);
+        if first {
+            return self.run_first(sink).await;
+        }
         let (mut sink, end) = read(self.source.clone(), sink).await?;
         let self_contained = match end? {
             ReadEnd::Unchanged => return self.unchanged(true).await,
@@ -87,7 +93,11 @@ impl Engine {
     }
 
     /// The source vaults of the store the source no longer has.
-    async fn remove_vaults(&self, plans: &[Plan], outcome: &mut Outcome) -> Result<(), SyncError> {
+    pub(super) async fn remove_vaults(
+        &self,
+        plans: &[Plan],
+        outcome: &mut Outcome,
+    ) -> Result<(), SyncError> {
         let listed: std::collections::HashSet<&str> = plans.iter().map(|p| p.id.as_str()).collect();
         for id in self.store.source_vault_ids().await? {
             if !listed.contains(id.as_str()) && self.store.delete_vault(&id).await? {
@@ -99,14 +109,15 @@ impl Engine {
 
     /// Reads the source again and writes its changed items as they come.
     async fn write_pass(&self, mut sink: Sink, outcome: &mut Outcome) -> Result<Sink, SyncError> {
-        let (sender, mut batches) = mpsc::channel::<Batch>(2);
+        let (sender, mut batches) = mpsc::channel::<Sent>(2);
         sink.mode = Mode::Write(sender);
         self.progress.start();
         self.progress.set_total(sink.items);
         let reading = tokio::spawn(read(self.source.clone(), sink));
         let mut written = Ok(());
-        while let Some((vault_id, mut items)) = batches.recv().await {
-            if written.is_ok() {
+        while let Some(sent) = batches.recv().await {
+            // A writing pass sends items only: its vaults were written before it.
+            if let (true, Sent::Items(vault_id, mut items)) = (written.is_ok(), sent) {
                 written = self.apply(&vault_id, &mut items, &[], outcome).await;
             }
             if written.is_err() {
@@ -129,7 +140,7 @@ impl Engine {
 
 /// One pass of the source into `sink`, on a blocking thread (the parse is CPU work); the sink
 /// comes back with what it found.
-async fn read(
+pub(super) async fn read(
     source: Arc<dyn Source>,
     mut sink: Sink,
 ) -> Result<(Sink, Result<ReadEnd, SourceError>), SyncError> {
