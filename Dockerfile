@@ -44,7 +44,8 @@ COPY --from=build --chown=999:999 /out/home/ /home/
 COPY --from=build /out/usr/local/bin/latchkey /usr/local/bin/latchkey
 
 # Two glibc malloc arenas instead of up to 8 per core: memory freed in one arena is not reused by
-# the others, and a long-running server's RSS crept with many (README, "Configuration").
+# the others, and a long-running server's RSS crept with many (README, "Configuration"). The
+# binary applies the same default itself; the image states it.
 ENV HOME=/home/opuser \
     XDG_DATA_HOME=/home/opuser \
     OP_HTTP_PORT=8080 \

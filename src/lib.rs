@@ -1,5 +1,6 @@
 //! latchkey: a self-hosted server that speaks the 1Password Connect REST API from an encrypted
-//! SQLite store. `main.rs` only calls [`cli::main`].
+//! SQLite store. `main.rs` bounds glibc's malloc arenas (its one `unsafe` call) and calls
+//! [`cli::main`].
 //!
 //! Layers, each importing only the ones below it: `cli` → `app` (composition root) → `http` →
 //! `writes`, `activity`, `auth` → `sync` → `store` → `model`, `filter`, `crypto` and the leaves

@@ -46,6 +46,9 @@ pub struct Opts {
     /// Skip the `connect` replica of a `latchkey serve` upstream
     #[arg(long)]
     pub skip_connect: bool,
+    /// Skip the filter medians and the throughput comparison (e.g. to iterate on the soak)
+    #[arg(long)]
+    pub skip_throughput: bool,
     /// The connect replica's LATCHKEY_SYNC_INTERVAL, in seconds [default: 10, or 5 with --quick]
     #[arg(long)]
     pub connect_interval: Option<u64>,
@@ -75,6 +78,8 @@ pub struct Plan {
     pub seed_source: bool,
     pub onepux: bool,
     pub connect: bool,
+    /// The filter medians and the throughput comparison.
+    pub throughput: bool,
     /// The sync interval of the connect replica.
     pub connect_interval: Duration,
 }
@@ -111,6 +116,7 @@ impl Plan {
             seed_source: !opts.skip_seed_source,
             onepux: !opts.skip_onepux,
             connect: !opts.skip_connect,
+            throughput: !opts.skip_throughput,
             connect_interval: Duration::from_secs(
                 opts.connect_interval
                     .unwrap_or(if quick { 5 } else { 10 })

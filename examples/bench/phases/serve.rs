@@ -122,11 +122,15 @@ async fn loaded_phases(
         format!("{item_bytes} bytes"),
     );
 
-    filter::filter_phase(plan, &mut client, &token, report).await?;
+    let mut peak_during_throughput = None;
+    if plan.throughput {
+        filter::filter_phase(plan, &mut client, &token, report).await?;
+    }
     drop(client);
-
-    let peak_during_throughput =
-        throughput::throughput_phases(plan, shared, server, item_bytes, report).await;
+    if plan.throughput {
+        peak_during_throughput =
+            throughput::throughput_phases(plan, shared, server, item_bytes, report).await;
+    }
     let mixed = soak::mixed_requests(plan, &token);
     soak::memory_under_load(plan, server, &mixed, peak_during_throughput, report).await;
     soak::soak(plan, server, mixed, report).await;
