@@ -34,10 +34,17 @@ pub fn method_label(method: &str) -> &'static str {
         .unwrap_or("OTHER")
 }
 
+/// What one route has seen: requests by method and status, and their latency.
+#[derive(Default)]
+struct RouteStats {
+    requests: BTreeMap<(&'static str, u16), u64>,
+    latency: Histogram,
+}
+
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(&'static str, String, u16), u64>>,
-    latency: Mutex<BTreeMap<String, Histogram>>,
+    /// Keyed by route so that counting a request of a route already seen allocates nothing.
+    routes: Mutex<BTreeMap<String, RouteStats>>,
     /// The sync engine of this process, when it runs one (`serve`, `sync`, `dev`): `/health` and
     /// `/metrics` report its current run.
     sync_progress: OnceLock<Arc<Progress>>,
@@ -47,21 +54,20 @@ impl Metrics {
     /// Counts one request. `route` must come from a closed set too: a matched route template or
     /// `unmatched`, never the request path.
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
-        {
-            let mut requests = self
-                .requests
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            *requests
-                .entry((method_label(method), route.to_string(), status))
-                .or_default() += 1;
-        }
         let seconds = elapsed.as_secs_f64();
-        let mut latency = self
-            .latency
+        let mut routes = self
+            .routes
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let h = latency.entry(route.to_string()).or_default();
+        let stats = match routes.get_mut(route) {
+            Some(stats) => stats,
+            None => routes.entry(route.to_string()).or_default(),
+        };
+        *stats
+            .requests
+            .entry((method_label(method), status))
+            .or_default() += 1;
+        let h = &mut stats.latency;
         for (i, bound) in BUCKETS.iter().enumerate() {
             if seconds <= *bound {
                 h.buckets[i] += 1;
@@ -88,25 +94,22 @@ impl Metrics {
             "# HELP latchkey_http_requests_total HTTP requests by method, route and status.\n",
         );
         out.push_str("# TYPE latchkey_http_requests_total counter\n");
-        for ((method, route, status), n) in self
-            .requests
+        let routes = self
+            .routes
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .iter()
-        {
-            let _ = writeln!(
-                out,
-                "latchkey_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}"
-            );
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (route, stats) in routes.iter() {
+            for ((method, status), n) in &stats.requests {
+                let _ = writeln!(
+                    out,
+                    "latchkey_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}"
+                );
+            }
         }
         out.push_str("# HELP latchkey_http_request_duration_seconds Request latency by route.\n");
         out.push_str("# TYPE latchkey_http_request_duration_seconds histogram\n");
-        for (route, h) in self
-            .latency
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .iter()
-        {
+        for (route, stats) in routes.iter() {
+            let h = &stats.latency;
             for (i, bound) in BUCKETS.iter().enumerate() {
                 let _ = writeln!(
                     out,
@@ -130,6 +133,7 @@ impl Metrics {
                 h.count
             );
         }
+        drop(routes);
         if let Some((vaults, items)) = counts {
             out.push_str(
                 "# HELP latchkey_vaults Vaults in the store.\n# TYPE latchkey_vaults gauge\n",
