@@ -83,21 +83,19 @@ fn push_timestamp(line: &mut String, now: time::OffsetDateTime) {
     line.push('Z');
 }
 
-/// The last `width` decimal digits of `value`, zero-padded.
-fn push_digits(line: &mut String, mut value: u32, width: usize) {
-    let mut digits = [b'0'; 10];
-    for slot in digits[..width].iter_mut().rev() {
-        *slot = b'0' + (value % 10) as u8;
-        value /= 10;
-    }
-    digits[..width]
-        .iter()
-        .for_each(|&d| line.push(char::from(d)));
+/// `value` in decimal, zero-padded to `width` digits.
+fn push_digits(line: &mut String, value: u32, width: usize) {
+    push_decimal(line, u64::from(value), width);
 }
 
 /// `value` in decimal, as serde_json writes an integer.
-fn push_u64(line: &mut String, mut value: u64) {
-    let mut digits = [0u8; 20];
+fn push_u64(line: &mut String, value: u64) {
+    push_decimal(line, value, 1);
+}
+
+/// `value` in decimal, zero-padded to at least `width` (at most 20) digits.
+fn push_decimal(line: &mut String, mut value: u64, width: usize) {
+    let mut digits = [b'0'; 20];
     let mut at = digits.len();
     loop {
         at -= 1;
@@ -107,6 +105,7 @@ fn push_u64(line: &mut String, mut value: u64) {
             break;
         }
     }
+    let at = at.min(digits.len() - width.min(digits.len()));
     digits[at..].iter().for_each(|&d| line.push(char::from(d)));
 }
 

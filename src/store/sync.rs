@@ -7,7 +7,7 @@ use sqlx::Row;
 
 use super::vaults::VaultSecret;
 use super::{decode_json, Store, StoreResult};
-use crate::crypto::row_aad;
+use crate::crypto::{row_aad, DataKey};
 use crate::model::{Category, ItemData, VaultType};
 use crate::timefmt;
 
@@ -111,20 +111,8 @@ impl Store {
         {
             return Ok(VaultChange::Unchanged);
         }
-        let secret = VaultSecret::encode(name, description)?;
-        let mut tx = self.write_tx().await?;
-        sqlx::query(
-            "UPDATE vaults SET sealed = ?, name_index = ?, vault_type = ?, \
-             attribute_version = attribute_version + 1, updated_at = ? WHERE id = ?",
-        )
-        .bind(key.seal(&row_aad(&["vault", id]), &secret))
-        .bind(self.vault_name_index(name))
-        .bind(vault_type.as_str())
-        .bind(timefmt::now())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
+        self.write_source_vault_attributes(&key, id, (name, description, vault_type), 1)
+            .await?;
         Ok(VaultChange::Updated)
     }
 
@@ -148,15 +136,30 @@ impl Store {
             return Ok(());
         };
         let key = self.vault_key(id, &wrapped)?;
+        self.write_source_vault_attributes(&key, id, (name, description, vault_type), 0)
+            .await
+    }
+
+    /// Seals a source vault's name and description and sets its type; `version_step` is added to
+    /// its attribute version (0 when the attributes are its first).
+    async fn write_source_vault_attributes(
+        &self,
+        key: &DataKey,
+        id: &str,
+        (name, description, vault_type): (&str, &str, VaultType),
+        version_step: i64,
+    ) -> StoreResult<()> {
         let secret = VaultSecret::encode(name, description)?;
         let mut tx = self.write_tx().await?;
         sqlx::query(
-            "UPDATE vaults SET sealed = ?, name_index = ?, vault_type = ?, updated_at = ? \
+            "UPDATE vaults SET sealed = ?, name_index = ?, vault_type = ?, \
+             attribute_version = attribute_version + ?, updated_at = ? \
              WHERE id = ? AND origin = 'source'",
         )
         .bind(key.seal(&row_aad(&["vault", id]), &secret))
         .bind(self.vault_name_index(name))
         .bind(vault_type.as_str())
+        .bind(version_step)
         .bind(timefmt::now())
         .bind(id)
         .execute(&mut *tx)

@@ -185,20 +185,9 @@ impl Engine {
                 ))
                 .into());
             }
-            match self
-                .store
-                .upsert_source_vault(&vault.id, &vault.name, &vault.description, vault.vault_type)
-                .await?
-            {
-                VaultChange::Added => outcome.vaults_added += 1,
-                VaultChange::Updated => outcome.vaults_updated += 1,
-                VaultChange::Unchanged => {}
-                VaultChange::NotOwned => {
-                    tracing::warn!(vault = %vault.id, "a vault with the source's id exists locally; not syncing it");
-                    continue;
-                }
+            if self.upsert_vault(vault, &mut outcome).await? != VaultChange::NotOwned {
+                owned.push(vault.id.clone());
             }
-            owned.push(vault.id.clone());
         }
         for id in self.store.source_vault_ids().await? {
             if !seen.contains(&id) && self.store.delete_vault(&id).await? {

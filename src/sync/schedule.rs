@@ -64,9 +64,9 @@ impl Schedule {
     }
 
     /// How early the next run starts: the expected time a run takes to detect and apply a
-    /// change, at most half the interval.
+    /// change, at most half the interval (what [`Schedule::learn`] keeps is bounded by it).
     pub fn lead(&self) -> Duration {
-        self.learned.min(self.max_lead())
+        self.learned
     }
 
     fn max_lead(&self) -> Duration {

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use tokio::sync::mpsc;
 
 use super::sink::{Mode, Sent, Sink};
-use super::streamed::read;
+use super::streamed::{every_vault_given, read};
 use super::{Engine, Outcome, SyncError};
 use crate::model::VaultType;
 use crate::store::VaultChange;
@@ -56,13 +56,7 @@ impl Engine {
                 )))
             })??;
             let end = end?;
-            if let Some(plan) = sink.plans.iter().find(|p| p.vault.is_none()) {
-                return Err(SourceError::Invalid(format!(
-                    "the source gave items of vault {} but not the vault",
-                    plan.id
-                ))
-                .into());
-            }
+            every_vault_given(&sink.plans)?;
             Ok((sink, end))
         });
         let (sink, end) = match checked {
@@ -143,20 +137,10 @@ impl Engine {
         vault: &SourceVault,
         outcome: &mut Outcome,
     ) -> Result<Created, SyncError> {
-        let change = self
-            .store
-            .upsert_source_vault(&vault.id, &vault.name, &vault.description, vault.vault_type)
-            .await?;
-        Ok(match change {
-            VaultChange::Added => {
-                outcome.vaults_added += 1;
-                Created::Named
-            }
+        Ok(match self.upsert_vault(vault, outcome).await? {
+            VaultChange::Added => Created::Named,
             VaultChange::Updated | VaultChange::Unchanged => Created::Existing,
-            VaultChange::NotOwned => {
-                tracing::warn!(vault = %vault.id, "a vault with the source's id exists locally; not syncing it");
-                Created::NotOwned
-            }
+            VaultChange::NotOwned => Created::NotOwned,
         })
     }
 

@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use super::sink::{Mode, Plan, Sent, Sink};
 use super::{Engine, Outcome, SyncError};
 use crate::store::VaultChange;
-use crate::sync::source::{ReadEnd, Source, SourceError};
+use crate::sync::source::{ReadEnd, Source, SourceError, SourceVault};
 
 impl Engine {
     pub(super) async fn run_streamed(&self) -> Result<Outcome, SyncError> {
@@ -27,13 +27,7 @@ impl Engine {
             ReadEnd::Unchanged => return self.unchanged(true).await,
             ReadEnd::Complete { self_contained } => self_contained,
         };
-        if let Some(plan) = sink.plans.iter().find(|p| p.vault.is_none()) {
-            return Err(SourceError::Invalid(format!(
-                "the source gave items of vault {} but not the vault",
-                plan.id
-            ))
-            .into());
-        }
+        every_vault_given(&sink.plans)?;
         self.progress.set_total(sink.items);
         let mut outcome = Outcome {
             items_unchanged: sink.unchanged,
@@ -75,29 +69,37 @@ impl Engine {
     ) -> Result<(), SyncError> {
         for plan in plans.iter_mut().filter(|p| p.owned) {
             let Some(vault) = &plan.vault else { continue };
-            match self
-                .store
-                .upsert_source_vault(&vault.id, &vault.name, &vault.description, vault.vault_type)
-                .await?
-            {
-                VaultChange::Added => outcome.vaults_added += 1,
-                VaultChange::Updated => outcome.vaults_updated += 1,
-                VaultChange::Unchanged => {}
-                VaultChange::NotOwned => plan.owned = false,
-            }
-            if !plan.owned {
-                tracing::warn!(vault = %vault.id, "a vault with the source's id exists locally; not syncing it");
+            if self.upsert_vault(vault, outcome).await? == VaultChange::NotOwned {
+                plan.owned = false;
             }
         }
         Ok(())
     }
 
-    /// The source vaults of the store the source no longer has.
-    pub(super) async fn remove_vaults(
+    /// Creates or updates a source vault, counting what changed; a vault created through the API
+    /// with the source's id is reported and left alone.
+    pub(super) async fn upsert_vault(
         &self,
-        plans: &[Plan],
+        vault: &SourceVault,
         outcome: &mut Outcome,
-    ) -> Result<(), SyncError> {
+    ) -> Result<VaultChange, SyncError> {
+        let change = self
+            .store
+            .upsert_source_vault(&vault.id, &vault.name, &vault.description, vault.vault_type)
+            .await?;
+        match change {
+            VaultChange::Added => outcome.vaults_added += 1,
+            VaultChange::Updated => outcome.vaults_updated += 1,
+            VaultChange::Unchanged => {}
+            VaultChange::NotOwned => {
+                tracing::warn!(vault = %vault.id, "a vault with the source's id exists locally; not syncing it");
+            }
+        }
+        Ok(change)
+    }
+
+    /// The source vaults of the store the source no longer has.
+    async fn remove_vaults(&self, plans: &[Plan], outcome: &mut Outcome) -> Result<(), SyncError> {
         let listed: std::collections::HashSet<&str> = plans.iter().map(|p| p.id.as_str()).collect();
         for id in self.store.source_vault_ids().await? {
             if !listed.contains(id.as_str()) && self.store.delete_vault(&id).await? {
@@ -135,6 +137,18 @@ impl Engine {
         let (sink, end) = joined?;
         end?;
         Ok(sink)
+    }
+}
+
+/// A read gave a vault's attributes for every vault it gave items of.
+pub(super) fn every_vault_given(plans: &[Plan]) -> Result<(), SyncError> {
+    match plans.iter().find(|p| p.vault.is_none()) {
+        Some(plan) => Err(SourceError::Invalid(format!(
+            "the source gave items of vault {} but not the vault",
+            plan.id
+        ))
+        .into()),
+        None => Ok(()),
     }
 }
 

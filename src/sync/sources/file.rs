@@ -111,9 +111,7 @@ impl FileSource {
             }
         }
     }
-}
 
-impl FileSource {
     /// Parses a file known to differ from the last one read while another thread hashes it; the
     /// digest goes to the sink once the parse succeeded, unless the file changed meanwhile (the
     /// digest could then be of other bytes than those parsed).

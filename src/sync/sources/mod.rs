@@ -3,6 +3,7 @@
 
 pub mod connect;
 pub mod file;
+pub(crate) mod json_head;
 pub(crate) mod json_scan;
 pub mod onepux;
 pub mod regular_file;

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use super::item::category;
 use super::json::scalar;
 use crate::model::Category;
+use crate::sync::sources::json_head;
 
 /// Changes when the conversion changes, so that items stored by an older conversion are rebuilt.
 const FORMAT: &[u8] = b"latchkey 1pux item v1";
@@ -43,9 +44,6 @@ enum Key {
     Other,
 }
 
-/// Stops the read once the head is known: the rest (`details`, the bulk) is not even scanned.
-const KNOWN: &str = "head known";
-
 /// Leaves the head in `.0`, also when it stops early.
 struct HeadVisitor<'h>(&'h mut Option<RawHead>);
 
@@ -70,9 +68,10 @@ impl<'de> Visitor<'de> for HeadVisitor<'_> {
             }
             // The title only matters for an item without a uuid.
             let named = matches!(&head.uuid, Some(Value::String(s)) if !s.trim().is_empty());
+            // Once the head is known the rest (`details`, the bulk) is not even scanned.
             if named && head.state.is_some() && head.category.is_some() {
                 *self.0 = Some(head);
-                return Err(de::Error::custom(KNOWN));
+                return Err(json_head::stop());
             }
         }
         *self.0 = Some(head);
@@ -82,15 +81,10 @@ impl<'de> Visitor<'de> for HeadVisitor<'_> {
 
 fn raw_head(raw: &[u8]) -> Result<RawHead, ()> {
     let mut found = None;
-    let mut de = serde_json::Deserializer::from_slice(raw);
-    let stopped = match de.deserialize_map(HeadVisitor(&mut found)) {
-        Ok(()) => false,
-        Err(e) if e.is_data() && e.to_string().starts_with(KNOWN) => true,
-        Err(_) => return Err(()),
-    };
-    if !stopped {
-        de.end().map_err(|_| ())?;
-    }
+    json_head::read(
+        serde_json::Deserializer::from_slice(raw),
+        HeadVisitor(&mut found),
+    )?;
     found.ok_or(())
 }
 

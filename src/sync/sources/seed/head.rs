@@ -8,11 +8,10 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 
-/// Stops the read once both keys are known.
-const KNOWN: &str = "seed item head known";
+use crate::sync::sources::json_head;
 
 #[derive(Default)]
 pub(super) struct Head {
@@ -58,7 +57,7 @@ impl<'de> Visitor<'de> for HeadVisitor<'_> {
             *slot = Some(map.next_value()?);
             if head.title.is_some() && head.id.is_some() {
                 *self.0 = Some(head);
-                return Err(de::Error::custom(KNOWN));
+                return Err(json_head::stop());
             }
         }
         *self.0 = Some(head);
@@ -70,12 +69,8 @@ impl<'de> Visitor<'de> for HeadVisitor<'_> {
 /// mapping, a key given twice, bad JSON before both keys were seen).
 pub(super) fn read(raw: &str) -> Option<Head> {
     let mut found = None;
-    let mut de = serde_json::Deserializer::from_str(raw);
-    match de.deserialize_map(HeadVisitor(&mut found)) {
-        Ok(()) => de.end().ok()?,
-        Err(e) if e.is_data() && e.to_string().starts_with(KNOWN) => {}
-        Err(_) => return None,
-    }
+    let de = serde_json::Deserializer::from_str(raw);
+    json_head::read(de, HeadVisitor(&mut found)).ok()?;
     found
 }
 
