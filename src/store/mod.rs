@@ -6,6 +6,7 @@ mod changes;
 mod files;
 mod items;
 mod source_batch;
+mod source_known;
 mod sync;
 mod sync_state;
 mod tokens;

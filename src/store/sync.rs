@@ -229,42 +229,6 @@ impl Store {
             .collect()
     }
 
-    /// What a streaming sync compares with: every item of every source vault (API items in
-    /// them included), and the ids of the other vaults.
-    pub async fn source_known(&self) -> StoreResult<SourceKnown> {
-        let local: HashSet<String> =
-            sqlx::query_scalar("SELECT id FROM vaults WHERE origin != 'source'")
-                .fetch_all(&self.pool)
-                .await?
-                .into_iter()
-                .collect();
-        let mut rows = sqlx::query(
-            "SELECT i.vault_id, i.id, i.origin, i.source_digest, i.source_text FROM items i \
-             JOIN vaults v ON v.id = i.vault_id WHERE v.origin = 'source'",
-        )
-        .fetch(&self.pool);
-        let mut known: HashMap<String, HashMap<String, KnownDigests>> = HashMap::new();
-        while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
-            let digest = |column: &str| -> StoreResult<Option<[u8; 32]>> {
-                let bytes: Option<&[u8]> = row.try_get(column)?;
-                Ok(bytes.and_then(|b| b.try_into().ok()))
-            };
-            let entry = KnownDigests {
-                from_source: row.try_get::<&str, _>("origin")? == "source",
-                digest: digest("source_digest")?,
-                text: digest("source_text")?,
-            };
-            let vault: &str = row.try_get("vault_id")?;
-            if !known.contains_key(vault) {
-                known.insert(vault.to_string(), HashMap::new());
-            }
-            if let Some(items) = known.get_mut(vault) {
-                items.insert(row.try_get("id")?, entry);
-            }
-        }
-        Ok((known, local))
-    }
-
     /// Records the text digests of source items whose content turned out unchanged.
     pub async fn set_source_texts(
         &self,

@@ -3,6 +3,7 @@
 //! them, or, when they were too many to hold, read again and write batch by batch.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use tokio::sync::mpsc;
 
@@ -13,8 +14,10 @@ use crate::sync::source::{ReadEnd, Source, SourceError, SourceVault};
 
 impl Engine {
     pub(super) async fn run_streamed(&self) -> Result<Outcome, SyncError> {
+        let started = Instant::now();
         let stored = self.store.source_content().await?;
         let known = self.store.source_known().await?;
+        let known_at = started.elapsed();
         let first = stored.is_none()
             && known.0.is_empty()
             && self.store.source_vault_ids().await?.is_empty();
@@ -23,6 +26,7 @@ impl Engine {
             return self.run_first(sink).await;
         }
         let (mut sink, end) = read(self.source.clone(), sink).await?;
+        let read_at = started.elapsed();
         let self_contained = match end? {
             ReadEnd::Unchanged => return self.unchanged(true).await,
             ReadEnd::Complete { self_contained } => self_contained,
@@ -57,6 +61,14 @@ impl Engine {
         self.store
             .set_source_content(content.as_ref().map(|c| &c[..]))
             .await?;
+        // Where a run's time goes, for whoever tunes a large source.
+        tracing::debug!(
+            known_ms = known_at.as_millis() as u64,
+            read_ms = (read_at - known_at).as_millis() as u64,
+            write_ms = (started.elapsed() - read_at).as_millis() as u64,
+            second_pass = sink.overflow,
+            "streamed sync run"
+        );
         Ok(outcome)
     }
 
