@@ -23,7 +23,8 @@ const PACKED: &str = "SELECT count(*), max(id), \
 impl Store {
     /// What a streaming sync compares with: every item of every source vault (API items in
     /// them included), and the ids of the other vaults. One read transaction, so one snapshot.
-    pub async fn source_known(&self) -> StoreResult<SourceKnown> {
+    /// Each item's digests come as the `T` the caller keeps them in.
+    pub async fn source_known<T: From<KnownDigests>>(&self) -> StoreResult<SourceKnown<T>> {
         let mut tx = self.pool.begin().await?;
         let mut local = HashSet::new();
         let mut source = Vec::new();
@@ -65,7 +66,7 @@ impl Store {
 }
 
 /// Adds the items of one packed row to `items`.
-fn unpack(packed: &str, items: &mut HashMap<String, KnownDigests>) -> StoreResult<()> {
+fn unpack<T: From<KnownDigests>>(packed: &str, items: &mut HashMap<String, T>) -> StoreResult<()> {
     items.reserve(packed.len() / 180);
     for record in packed.split(';') {
         let malformed = || StoreError::Corrupt("a packed row of source items".into());
@@ -89,7 +90,7 @@ fn unpack(packed: &str, items: &mut HashMap<String, KnownDigests>) -> StoreResul
             digest: digest32(digest),
             text: digest32(text),
         };
-        items.insert(id, entry);
+        items.insert(id, entry.into());
     }
     Ok(())
 }
@@ -118,7 +119,7 @@ mod tests {
             data_encoding::HEXUPPER.encode(b"item one"),
             data_encoding::HEXUPPER.encode("ité,m;2".as_bytes())
         );
-        let mut items = HashMap::new();
+        let mut items = HashMap::<String, KnownDigests>::new();
         unpack(&packed, &mut items).unwrap();
         assert_eq!(items.len(), 2);
         let one = items["item one"];
@@ -134,7 +135,7 @@ mod tests {
     fn a_digest_of_another_length_is_none_and_bad_rows_are_refused() {
         assert_eq!(digest32("AB"), None);
         assert_eq!(digest32(&"G0".repeat(32)), None);
-        let mut items = HashMap::new();
+        let mut items = HashMap::<String, KnownDigests>::new();
         assert!(unpack("41,1,,", &mut items).is_ok());
         assert!(items.contains_key("A"));
         assert!(unpack("41,1,", &mut items).is_err());

@@ -29,12 +29,9 @@ pub struct KnownDigests {
     pub text: Option<[u8; 32]>,
 }
 
-/// The items of every source vault by vault id, and the ids of the vaults that are not the
-/// source's.
-pub type SourceKnown = (
-    HashMap<String, HashMap<String, KnownDigests>>,
-    HashSet<String>,
-);
+/// The items of every source vault by vault id (what the store knows of each, as a `T` made from
+/// its [`KnownDigests`]), and the ids of the vaults that are not the source's.
+pub type SourceKnown<T = KnownDigests> = (HashMap<String, HashMap<String, T>>, HashSet<String>);
 
 /// One item to write from the source.
 pub struct SourceWrite<'a> {

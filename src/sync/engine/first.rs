@@ -73,7 +73,7 @@ impl Engine {
         outcome.items_unchanged = sink.unchanged;
         for plan in sink.plans.iter().filter(|p| p.owned) {
             if vaults.get(&plan.id) != Some(&Created::NotOwned) {
-                outcome.items += plan.listed.len();
+                outcome.items += plan.listed;
                 outcome.vaults += 1;
             }
         }

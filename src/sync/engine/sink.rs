@@ -28,14 +28,33 @@ pub(super) enum Sent {
     Vault(SourceVault),
 }
 
+/// What the store holds of an item, and whether the source listed it in this run (a flag on the
+/// entry rather than a set of listed ids: a set cost an id copy and an insert per item).
+pub(super) struct Known {
+    pub(super) digests: KnownDigests,
+    pub(super) listed: bool,
+}
+
+impl From<KnownDigests> for Known {
+    fn from(digests: KnownDigests) -> Self {
+        Known {
+            digests,
+            listed: false,
+        }
+    }
+}
+
 /// What a run found for one vault.
 pub(super) struct Plan {
     pub(super) id: String,
     pub(super) vault: Option<SourceVault>,
     /// Not a vault created through the API with the source's id.
     pub(super) owned: bool,
-    pub(super) known: HashMap<String, KnownDigests>,
-    pub(super) listed: HashSet<String>,
+    pub(super) known: HashMap<String, Known>,
+    /// The items listed in this run that the store does not hold.
+    pub(super) new: HashSet<String>,
+    /// Items listed in this run.
+    pub(super) listed: usize,
     /// Changed items held from the check pass.
     pub(super) pending: Vec<Prepared>,
     /// Items whose content is unchanged but whose text digest is new.
@@ -47,9 +66,19 @@ impl Plan {
     pub(super) fn removals(&self) -> Vec<String> {
         self.known
             .iter()
-            .filter(|(id, k)| k.from_source && !self.listed.contains(*id))
+            .filter(|(_, k)| k.digests.from_source && !k.listed)
             .map(|(id, _)| id.clone())
             .collect()
+    }
+
+    /// Marks an item listed; `false` when it was listed before in this run.
+    fn list(&mut self, item_id: &str) -> bool {
+        let first = match self.known.get_mut(item_id) {
+            Some(known) => !std::mem::replace(&mut known.listed, true),
+            None => self.new.insert(item_id.to_string()),
+        };
+        self.listed += usize::from(first);
+        first
     }
 }
 
@@ -82,7 +111,7 @@ pub(super) struct Sink {
     pub(super) plans: Vec<Plan>,
     index: HashMap<String, usize>,
     /// The store's items of the source vaults no plan has claimed yet.
-    known: HashMap<String, HashMap<String, KnownDigests>>,
+    known: HashMap<String, HashMap<String, Known>>,
     local: HashSet<String>,
     stored_content: Option<Vec<u8>>,
     /// The keyed digest of the content read.
@@ -99,7 +128,7 @@ impl Sink {
     pub(super) fn new(
         store: Store,
         progress: Arc<Progress>,
-        (known, local): crate::store::SourceKnown,
+        (known, local): crate::store::SourceKnown<Known>,
         stored_content: Option<Vec<u8>>,
     ) -> Self {
         Sink {
@@ -121,9 +150,11 @@ impl Sink {
     }
 
     fn keyed(&self, domain: &str, digest: &ContentDigest) -> [u8; 32] {
-        self.store
-            .keys()
-            .blind_index(domain, &data_encoding::HEXLOWER.encode(digest))
+        // Hex on the stack: this runs for every item a run reads.
+        let mut hex = [0u8; 64];
+        data_encoding::HEXLOWER.encode_mut(digest, &mut hex);
+        let hex = std::str::from_utf8(&hex).expect("hex digits are ASCII");
+        self.store.keys().blind_index(domain, hex)
     }
 
     fn plan(&mut self, vault_id: &str) -> Result<&mut Plan, SourceError> {
@@ -142,7 +173,8 @@ impl Sink {
             vault: None,
             owned: !self.local.contains(vault_id),
             known: self.known.remove(vault_id).unwrap_or_default(),
-            listed: HashSet::new(),
+            new: HashSet::new(),
+            listed: 0,
             pending: Vec::new(),
             touches: Vec::new(),
         });
@@ -246,7 +278,7 @@ impl ItemSink for Sink {
             self.items += 1;
         }
         let plan = self.plan(vault_id)?;
-        if check && (!crate::ids::is_valid_id(item_id) || !plan.listed.insert(item_id.into())) {
+        if check && (!crate::ids::is_valid_id(item_id) || !plan.list(item_id)) {
             return Err(SourceError::Invalid(format!(
                 "the source lists item id {} twice or malformed",
                 quote(item_id, 40)
@@ -255,7 +287,7 @@ impl ItemSink for Sink {
         if !plan.owned {
             return Ok(false);
         }
-        let wanted = match plan.known.get(item_id) {
+        let wanted = match plan.known.get(item_id).map(|k| &k.digests) {
             Some(known) if !known.from_source => {
                 if check {
                     tracing::warn!(vault = %vault_id, item = %item_id, "an item created through the API has the source's id; keeping the API's");
@@ -281,7 +313,7 @@ impl ItemSink for Sink {
         prepared.text = text.map(|t| self.keyed("source-text", &t));
         let check = self.mode.checks();
         let plan = self.plan(vault_id)?;
-        let known = plan.known.get(&prepared.id);
+        let known = plan.known.get(&prepared.id).map(|k| &k.digests);
         if known.is_some_and(|k| k.digest.as_ref().map(|d| &d[..]) == Some(&prepared.digest[..])) {
             if check {
                 if let Some(text) = prepared

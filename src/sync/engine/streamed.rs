@@ -53,7 +53,7 @@ impl Engine {
             self.store.set_source_texts(&plan.id, &plan.touches).await?;
             self.apply(&plan.id, &mut Vec::new(), &plan.removals(), &mut outcome)
                 .await?;
-            outcome.items += plan.listed.len();
+            outcome.items += plan.listed;
             outcome.vaults += 1;
         }
         self.remove_vaults(&sink.plans, &mut outcome).await?;

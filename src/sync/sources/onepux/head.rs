@@ -44,8 +44,8 @@ enum Key {
     Other,
 }
 
-/// Leaves the head in `.0`, also when it stops early.
-struct HeadVisitor<'h>(&'h mut Option<RawHead>);
+/// Leaves the head in `.0`, also when it stops early (through `.1`).
+struct HeadVisitor<'h>(&'h mut Option<RawHead>, &'h json_head::Stop);
 
 impl<'de> Visitor<'de> for HeadVisitor<'_> {
     type Value = ();
@@ -71,7 +71,7 @@ impl<'de> Visitor<'de> for HeadVisitor<'_> {
             // Once the head is known the rest (`details`, the bulk) is not even scanned.
             if named && head.state.is_some() && head.category.is_some() {
                 *self.0 = Some(head);
-                return Err(json_head::stop());
+                return Err(self.1.now());
             }
         }
         *self.0 = Some(head);
@@ -81,9 +81,11 @@ impl<'de> Visitor<'de> for HeadVisitor<'_> {
 
 fn raw_head(raw: &[u8]) -> Result<RawHead, ()> {
     let mut found = None;
+    let stop = json_head::Stop::default();
     json_head::read(
         serde_json::Deserializer::from_slice(raw),
-        HeadVisitor(&mut found),
+        HeadVisitor(&mut found, &stop),
+        &stop,
     )?;
     found.ok_or(())
 }

@@ -6,10 +6,11 @@ use crate::text::quote;
 
 use super::fields::{FieldSpec, IdOrigin};
 
-/// One vault, item or file as first seen, to name both sides of an id clash.
+/// One vault, item or file as first seen, to name both sides of an id clash. Its name is not
+/// kept: two derived ids of one scope are the same exactly when the names they derive from are.
+#[derive(Clone, Copy)]
 pub(super) struct Seen {
     pub(super) position: usize,
-    pub(super) name: String,
     pub(super) explicit_id: bool,
 }
 
@@ -30,7 +31,7 @@ pub(super) fn field_clash(at: &str, first: &FieldSpec, second: &FieldSpec) -> St
 /// `what` is `vault`, `item` or `file`. The id is not shown: a derived id is a hash of a name.
 pub(super) fn clash(what: &str, first: &Seen, second: &Seen, _id: &str) -> String {
     let (a, b) = (first.position, second.position);
-    if first.name == second.name && !first.explicit_id && !second.explicit_id {
+    if !first.explicit_id && !second.explicit_id {
         let called = if what == "item" { "title" } else { "name" };
         format!(
             "{what}s #{a} and #{b} have the same {called} and would share an id; give one of them an `id`"

@@ -37,7 +37,6 @@ impl Ctx<'_> {
             let (file, explicit_id) = self.file(scope, node, index, sections)?;
             let this = Seen {
                 position: index + 1,
-                name: file.name.clone(),
                 explicit_id,
             };
             if let Some(first) = seen.get(&file.id) {

@@ -30,8 +30,8 @@ enum Key {
     Other,
 }
 
-/// Leaves the head in `.0`, also when it stops early.
-struct HeadVisitor<'h>(&'h mut Option<Head>);
+/// Leaves the head in `.0`, also when it stops early (through `.1`).
+struct HeadVisitor<'h>(&'h mut Option<Head>, &'h json_head::Stop);
 
 impl<'de> Visitor<'de> for HeadVisitor<'_> {
     type Value = ();
@@ -57,7 +57,7 @@ impl<'de> Visitor<'de> for HeadVisitor<'_> {
             *slot = Some(map.next_value()?);
             if head.title.is_some() && head.id.is_some() {
                 *self.0 = Some(head);
-                return Err(json_head::stop());
+                return Err(self.1.now());
             }
         }
         *self.0 = Some(head);
@@ -70,7 +70,8 @@ impl<'de> Visitor<'de> for HeadVisitor<'_> {
 pub(super) fn read(raw: &str) -> Option<Head> {
     let mut found = None;
     let de = serde_json::Deserializer::from_str(raw);
-    json_head::read(de, HeadVisitor(&mut found)).ok()?;
+    let stop = json_head::Stop::default();
+    json_head::read(de, HeadVisitor(&mut found, &stop), &stop).ok()?;
     found
 }
 

@@ -67,14 +67,14 @@ fn section_inputs(sections: &[SectionSpec<'_>]) -> Vec<Option<SectionInput>> {
 }
 
 impl Ctx<'_> {
-    /// The item, its title and whether its id was given.
+    /// The item and whether its id was given.
     pub(super) fn item(
         &self,
         vault_id: &str,
         vault_at: &str,
         node: &Node,
         index: usize,
-    ) -> Result<(SourceItem, String, bool), String> {
+    ) -> Result<(SourceItem, bool), String> {
         let mut secrets = Vec::new();
         self.item_inner(vault_id, vault_at, node, index, &mut secrets)
             .map_err(|message| redact(message, &secrets))
@@ -87,7 +87,7 @@ impl Ctx<'_> {
         node: &Node,
         index: usize,
         secrets: &mut Vec<String>,
-    ) -> Result<(SourceItem, String, bool), String> {
+    ) -> Result<(SourceItem, bool), String> {
         let at = format!("{vault_at}, item #{}", index + 1);
         let entries = mapping(node, ITEM_KEYS, &at, "an item")?;
         let title =
@@ -118,7 +118,7 @@ impl Ctx<'_> {
         let files = self.files(&scope, entries, &sections)?;
 
         let input = ItemInput {
-            title: Some(title.clone()),
+            title: Some(title),
             urls: Some(urls),
             favorite: Some(favorite),
             tags: Some(tags),
@@ -133,7 +133,7 @@ impl Ctx<'_> {
             data,
             files,
         };
-        Ok((item, title, explicit.is_some()))
+        Ok((item, explicit.is_some()))
     }
 
     /// The shorthands (`username`, `password`, `notes`), then `fields`, then each section's

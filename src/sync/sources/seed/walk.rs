@@ -122,7 +122,6 @@ impl<'a> Walker<'a> {
     ) -> Result<(), String> {
         let this = Seen {
             position: index + 1,
-            name: vault.name.clone(),
             explicit_id,
         };
         if let Some(first) = self.vaults.get(&vault.id) {
@@ -138,14 +137,14 @@ impl<'a> Walker<'a> {
         vault.next += 1;
         let digest = text_digest(&vault.id, &text);
         let mut asked = false;
-        if let Some((id, title, explicit)) = identity(&vault.id, &text) {
+        if let Some((id, explicit)) = identity(&vault.id, &text) {
             asked = true;
             if !self
                 .sink
                 .wants(&vault.id, &id, Some(&digest))
                 .map_err(sink_error)?
             {
-                return vault.seen(index, id, title, explicit);
+                return vault.seen(index, id, explicit);
             }
         }
         let parsed;
@@ -157,10 +156,10 @@ impl<'a> Walker<'a> {
             }
         };
         self.ctx.external.set(false);
-        let (item, title, explicit) = self.ctx.item(&vault.id, &vault.at, node, index)?;
+        let (item, explicit) = self.ctx.item(&vault.id, &vault.at, node, index)?;
         let own = !self.ctx.external.get();
         self.self_contained &= own;
-        vault.seen(index, item.id.clone(), title, explicit)?;
+        vault.seen(index, item.id.clone(), explicit)?;
         if !asked
             && !self
                 .sink
@@ -187,16 +186,9 @@ impl VaultWalk {
     }
 
     /// Records an item's id; one seen before in this vault is a clash.
-    fn seen(
-        &mut self,
-        index: usize,
-        id: String,
-        title: String,
-        explicit: bool,
-    ) -> Result<(), String> {
+    fn seen(&mut self, index: usize, id: String, explicit: bool) -> Result<(), String> {
         let this = Seen {
             position: index + 1,
-            name: title,
             explicit_id: explicit,
         };
         if let Some(first) = self.items.get(&id) {
@@ -225,9 +217,9 @@ pub(super) fn check_version(version: &Node) -> Result<(), String> {
     }
 }
 
-/// An item's id, title and whether the id was given, read without building it; `None` when
-/// they cannot be read (building it then says why).
-fn identity(vault_id: &str, text: &ItemText<'_>) -> Option<(String, String, bool)> {
+/// An item's id and whether it was given, read without building the item; `None` when they
+/// cannot be read (building it then says why).
+fn identity(vault_id: &str, text: &ItemText<'_>) -> Option<(String, bool)> {
     let (title, explicit) = match text {
         ItemText::Node(node) => {
             let entries = mapping(node, ITEM_KEYS, "", "").ok()?;
@@ -253,7 +245,7 @@ fn identity(vault_id: &str, text: &ItemText<'_>) -> Option<(String, String, bool
         }
         None => ids::derived_id("seed-item", &format!("{vault_id}/{title}")),
     };
-    Some((id, title, explicit.is_some()))
+    Some((id, explicit.is_some()))
 }
 
 /// The SHA-256 of what an item is built from when it reads nothing else: its text and vault.
