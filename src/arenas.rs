@@ -31,3 +31,47 @@ pub fn bound() {
 /// Other allocators have no arenas to bound.
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 pub fn bound() {}
+
+/// How often free memory is handed back when `LATCHKEY_MALLOC_TRIM_MS` does not say (0 there
+/// turns it off).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const DEFAULT_TRIM_MS: u64 = 2_000;
+
+/// Hands the arenas' free pages back to the system every so often, from a thread of its own.
+///
+/// glibc returns memory on its own only from the top of the main heap; pages freed anywhere else
+/// in an arena stay resident, so RSS is the highest the heap ever fragmented to rather than what
+/// is in use. `malloc_trim` releases every free page of every arena (madvise), which keeps RSS
+/// following the live data across a long soak.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub fn start_trimming() {
+    let ms = match std::env::var("LATCHKEY_MALLOC_TRIM_MS") {
+        Ok(value) => match value.trim().parse::<u64>() {
+            Ok(ms) => ms,
+            Err(_) => {
+                eprintln!("latchkey: LATCHKEY_MALLOC_TRIM_MS must be a whole number of milliseconds (0: off), not {value:?}");
+                std::process::exit(2);
+            }
+        },
+        Err(_) => DEFAULT_TRIM_MS,
+    };
+    if ms == 0 {
+        return;
+    }
+    let every = std::time::Duration::from_millis(ms);
+    let _ = std::thread::Builder::new()
+        .name("malloc-trim".into())
+        .spawn(move || loop {
+            std::thread::sleep(every);
+            // SAFETY: malloc_trim only returns free memory to the system, under each arena's
+            // own lock; it neither moves nor frees anything in use.
+            #[allow(unsafe_code)]
+            unsafe {
+                libc::malloc_trim(0);
+            }
+        });
+}
+
+/// Other allocators return memory their own way.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn start_trimming() {}

@@ -361,6 +361,21 @@ fn passphrase_sealed_credentials() {
     assert!(list.contains("Sealed"), "{list}");
 }
 
+/// The allocator's trim interval is read before anything else runs: a value that is not a
+/// number of milliseconds stops the process with a message naming the variable.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn a_malformed_malloc_trim_interval_is_refused() {
+    let out = cli(&["--help"], &[("LATCHKEY_MALLOC_TRIM_MS", "soon")]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("LATCHKEY_MALLOC_TRIM_MS"), "{stderr}");
+    for accepted in ["0", "500"] {
+        let out = cli(&["--help"], &[("LATCHKEY_MALLOC_TRIM_MS", accepted)]);
+        assert!(out.status.success(), "{accepted}: {out:?}");
+    }
+}
+
 #[test]
 fn a_real_1password_credentials_file_is_refused_with_an_explanation() {
     let dir = tempfile::tempdir().unwrap();
