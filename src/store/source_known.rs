@@ -40,7 +40,12 @@ impl Store {
         }
         let mut known = HashMap::with_capacity(source.len());
         for vault in source {
-            let mut items = HashMap::new();
+            // Sized once: growing the map chunk by chunk rehashed it a dozen times.
+            let count: i64 = sqlx::query_scalar("SELECT count(*) FROM items WHERE vault_id = ?")
+                .bind(&vault)
+                .fetch_one(&mut *tx)
+                .await?;
+            let mut items = HashMap::with_capacity(usize::try_from(count).unwrap_or(0));
             let mut after = String::new();
             loop {
                 let (count, last, packed): (i64, Option<String>, Option<String>) =
@@ -67,10 +72,14 @@ impl Store {
 
 /// Adds the items of one packed row to `items`.
 fn unpack<T: From<KnownDigests>>(packed: &str, items: &mut HashMap<String, T>) -> StoreResult<()> {
-    items.reserve(packed.len() / 180);
-    for record in packed.split(';') {
-        let malformed = || StoreError::Corrupt("a packed row of source items".into());
-        let mut parts = record.split(',');
+    let malformed = || StoreError::Corrupt("a packed row of source items".into());
+    let packed = packed.as_bytes();
+    let mut start = 0;
+    while start <= packed.len() {
+        let end = memchr::memchr(b';', &packed[start..]).map_or(packed.len(), |i| start + i);
+        let record = &packed[start..end];
+        start = end + 1;
+        let mut parts = record.split(|&b| b == b',');
         let (Some(id), Some(origin), Some(digest), Some(text), None) = (
             parts.next(),
             parts.next(),
@@ -81,12 +90,12 @@ fn unpack<T: From<KnownDigests>>(packed: &str, items: &mut HashMap<String, T>) -
             return Err(malformed());
         };
         let id = data_encoding::HEXUPPER
-            .decode(id.as_bytes())
+            .decode(id)
             .ok()
             .and_then(|id| String::from_utf8(id).ok())
             .ok_or_else(malformed)?;
         let entry = KnownDigests {
-            from_source: origin == "1",
+            from_source: origin == b"1",
             digest: digest32(digest),
             text: digest32(text),
         };
@@ -96,14 +105,12 @@ fn unpack<T: From<KnownDigests>>(packed: &str, items: &mut HashMap<String, T>) -
 }
 
 /// A stored digest in hex; anything but 32 bytes (none stored, or another kind) counts as none.
-fn digest32(hex: &str) -> Option<[u8; 32]> {
+fn digest32(hex: &[u8]) -> Option<[u8; 32]> {
     let mut out = [0u8; 32];
     if hex.len() != 64 {
         return None;
     }
-    data_encoding::HEXUPPER
-        .decode_mut(hex.as_bytes(), &mut out)
-        .ok()?;
+    data_encoding::HEXUPPER.decode_mut(hex, &mut out).ok()?;
     Some(out)
 }
 
@@ -133,8 +140,8 @@ mod tests {
 
     #[test]
     fn a_digest_of_another_length_is_none_and_bad_rows_are_refused() {
-        assert_eq!(digest32("AB"), None);
-        assert_eq!(digest32(&"G0".repeat(32)), None);
+        assert_eq!(digest32(b"AB"), None);
+        assert_eq!(digest32("G0".repeat(32).as_bytes()), None);
         let mut items = HashMap::<String, KnownDigests>::new();
         assert!(unpack("41,1,,", &mut items).is_ok());
         assert!(items.contains_key("A"));

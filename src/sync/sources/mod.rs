@@ -6,5 +6,6 @@ pub mod file;
 pub(crate) mod json_head;
 pub(crate) mod json_scan;
 pub mod onepux;
+pub(crate) mod read_ahead;
 pub mod regular_file;
 pub mod seed;

@@ -15,10 +15,11 @@ use super::json::{kind_of, text};
 use crate::model::VaultType;
 use crate::sync::source::SourceError;
 use crate::sync::sources::json_scan::{Fail, Kind, Scanner};
+use crate::sync::sources::read_ahead::read_ahead;
 
 /// Reads the `export.data` entry at `index` into `importer`, inflating it as a stream and
 /// refusing it once it inflates beyond its cap.
-pub(super) fn read<R: Read + Seek, F: Read + Seek>(
+pub(super) fn read<R: Read + Seek + Send, F: Read + Seek>(
     archive: &mut ZipArchive<R>,
     index: usize,
     importer: &mut Importer<'_, F>,
@@ -30,8 +31,9 @@ pub(super) fn read<R: Read + Seek, F: Read + Seek>(
     let cap = importer
         .budget
         .cap(entry.compressed_size(), importer.budget.data());
-    let mut limited = Limited::new(entry, cap.bytes);
-    let result = walk(&mut Scanner::new(&mut limited), importer);
+    // Inflated on a thread of its own while the items already inflated are walked.
+    let limited = Limited::new(entry, cap.bytes);
+    let (result, limited) = read_ahead(limited, |ahead| walk(&mut Scanner::new(ahead), importer));
     result.map_err(|fail| match fail {
         _ if limited.exceeded => cap.exceeded("export.data", name),
         Fail::Io(e) => {

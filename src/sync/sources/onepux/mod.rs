@@ -87,7 +87,7 @@ pub fn read_file(
     Ok(true)
 }
 
-fn read_archive<R: Read + Seek + Clone>(
+fn read_archive<R: Read + Seek + Clone + Send>(
     reader: R,
     budget: Budget,
     name: &str,
