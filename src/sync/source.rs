@@ -7,6 +7,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::AtomicBool;
 
 #[cfg(doc)]
 use crate::config::SourceKind;
@@ -165,6 +166,14 @@ pub trait StreamingSource: Send + Sync {
     /// blocking thread, and may call it twice in one run (a pass that checks everything before
     /// anything is written, then one that writes, when the changes are too many to hold).
     fn read(&self, sink: &mut dyn ItemSink) -> Result<ReadEnd, SourceError>;
+
+    /// How many items a read would hand over, counted by reading the source once without
+    /// building anything; `None` when it cannot tell, or once `stop` is set. A first sync reads
+    /// and writes in one pass and learns its total only at the end, so it runs this beside that
+    /// pass to show a progress total early.
+    fn count(&self, _stop: &AtomicBool) -> Option<u64> {
+        None
+    }
 }
 
 /// How a [`StreamingSource::read`] ended.

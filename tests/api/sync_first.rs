@@ -105,3 +105,45 @@ async fn a_first_sync_that_fails_halfway_leaves_the_store_as_it_was() {
         ITEMS as i64
     );
 }
+
+/// The count a first sync runs beside its one pass, for its progress total: every item offered,
+/// none built (so an item that would fail to build is counted, not reported), nothing once told
+/// to stop, and nothing for a small file (whose sync ends before a total could be shown).
+#[test]
+fn a_file_source_counts_its_items_without_building_them() {
+    use latchkey::sync::source::StreamingSource;
+    use std::sync::atomic::AtomicBool;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("seed.json");
+    let source = FileSource::streaming(SourceKind::Seed, path.clone(), |p, sink| {
+        latchkey::sync::sources::seed::read_file(p, &[7; 32], &SourceLimits::default(), sink)
+    });
+    std::fs::write(&path, seed(false)).unwrap();
+    assert_eq!(source.count(&AtomicBool::new(false)), None, "a small file");
+    // Over a megabyte: the same items with long notes, then one that would fail to build.
+    let notes = "n".repeat(2_000);
+    let big = |broken: bool| {
+        let mut items: Vec<String> = (0..ITEMS)
+            .map(|i| format!(r#"{{"title": "item {i}", "notes": "{notes}"}}"#))
+            .collect();
+        if broken {
+            items.push(r#"{"title": "bad", "fields": [{"label": "x", "type": "NOPE"}]}"#.into());
+        }
+        format!(
+            r#"{{"version": 1, "vaults": [{{"id": "{VAULT}", "name": "V", "items": [{}]}}]}}"#,
+            items.join(", ")
+        )
+    };
+    std::fs::write(&path, big(false)).unwrap();
+    assert_eq!(source.count(&AtomicBool::new(false)), Some(ITEMS as u64));
+    assert_eq!(source.count(&AtomicBool::new(true)), None);
+    std::fs::write(&path, big(true)).unwrap();
+    assert_eq!(
+        source.count(&AtomicBool::new(false)),
+        Some(ITEMS as u64 + 1)
+    );
+    let cut = big(false);
+    std::fs::write(&path, &cut[..cut.len() - 10]).unwrap();
+    assert_eq!(source.count(&AtomicBool::new(false)), None, "not JSON");
+}

@@ -14,7 +14,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -24,7 +24,7 @@ use crate::config::SourceKind;
 use crate::file_version::FileVersion as Fingerprint;
 use crate::sync::source::{
     feed_snapshot, BoxFuture, ContentDigest, ItemSink, ReadEnd, Snapshot, Source, SourceError,
-    StreamingSource,
+    SourceItem, SourceVault, StreamingSource,
 };
 use crate::sync::sources::regular_file::open_regular;
 
@@ -36,6 +36,10 @@ type Loader = dyn Fn(&Path, &mut dyn ItemSink) -> Result<bool, SourceError> + Se
 /// nothing measurable, and an edit waits 25 ms on average before its sync starts (the 1 s target
 /// of docs/design.md §9 for one edit includes this wait).
 const WATCH_POLL: Duration = Duration::from_millis(50);
+
+/// Smaller files are not counted ahead of a first sync: their sync ends within a fraction of a
+/// second, before a total could be shown, and the count would only read them twice.
+const COUNT_FROM_BYTES: u64 = 1 << 20;
 
 pub struct FileSource {
     kind: SourceKind,
@@ -161,6 +165,51 @@ impl StreamingSource for FileSource {
                 Err(error)
             }
         }
+    }
+
+    fn count(&self, stop: &AtomicBool) -> Option<u64> {
+        if std::fs::metadata(&self.path).ok()?.len() < COUNT_FROM_BYTES {
+            return None;
+        }
+        let mut counter = Counter { items: 0, stop };
+        (self.loader)(&self.path, &mut counter).ok()?;
+        Some(counter.items)
+    }
+}
+
+/// A sink that wants nothing and counts what it is offered: every item is offered once, before
+/// it would be built.
+struct Counter<'a> {
+    items: u64,
+    stop: &'a AtomicBool,
+}
+
+impl ItemSink for Counter<'_> {
+    fn content(&mut self, _: &ContentDigest) -> bool {
+        false
+    }
+
+    fn total(&mut self, _: u64) {}
+
+    fn vault(&mut self, _: SourceVault) -> Result<(), SourceError> {
+        Ok(())
+    }
+
+    fn wants(&mut self, _: &str, _: &str, _: Option<&ContentDigest>) -> Result<bool, SourceError> {
+        if self.stop.load(Ordering::Relaxed) {
+            return Err(SourceError::Unavailable("counting stopped".into()));
+        }
+        self.items += 1;
+        Ok(false)
+    }
+
+    fn item(
+        &mut self,
+        _: &str,
+        _: SourceItem,
+        _: Option<ContentDigest>,
+    ) -> Result<(), SourceError> {
+        Ok(())
     }
 }
 
