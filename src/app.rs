@@ -230,7 +230,11 @@ pub async fn serve_router(
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(1));
             loop {
-                tick.tick().await;
+                // Each second, or sooner when entries pile up (a bounded buffer under load).
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    () = state.activity.flush_wanted() => {}
+                }
                 if let Err(err) = state.activity.flush(&state.store).await {
                     tracing::warn!(error = %err, "could not write the activity log");
                 }

@@ -63,3 +63,24 @@ async fn a_working_store_gets_every_entry() {
     assert_eq!(log.pending_len(), 0);
     assert_eq!(log.dropped(), 0);
 }
+
+#[tokio::test]
+async fn the_flusher_is_woken_once_enough_entries_are_pending() {
+    let log = ActivityLog::default();
+    for n in 0..super::FLUSH_AT - 1 {
+        record(&log, n);
+    }
+    let waiting = std::time::Duration::from_millis(50);
+    assert!(
+        tokio::time::timeout(waiting, log.flush_wanted())
+            .await
+            .is_err(),
+        "woken before {} entries",
+        super::FLUSH_AT
+    );
+    record(&log, super::FLUSH_AT);
+    // Nobody waited when the count was reached: the wake-up is kept for the next wait.
+    tokio::time::timeout(waiting, log.flush_wanted())
+        .await
+        .expect("woken at the threshold");
+}
