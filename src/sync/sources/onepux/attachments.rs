@@ -29,9 +29,9 @@ impl ItemBuilder<'_> {
                 "fileName: the attachment of document {document_id} is missing from the archive"
             ));
         };
-        let key = format!("{document_id}/{name}");
-        let preferred = source_id(&document_id, "1pux-file", &key);
-        let id = unique_id(&mut self.file_ids, "1pux-file", Some(preferred), &key);
+        let key = || format!("{document_id}/{name}");
+        let preferred = source_id(&document_id, "1pux-file", key);
+        let id = unique_id(&mut self.file_ids, "1pux-file", Some(preferred), key);
         self.files.push(SourceFile {
             id,
             name: if name.is_empty() {

@@ -12,7 +12,6 @@ use super::export_data::{AccountInfo, ItemAt, VaultInfo, Walk};
 use super::head::{self, text_digest, Head};
 use super::item::convert_item;
 use super::unique_ids::{source_id, unique_id};
-use crate::ids;
 use crate::model::Category;
 use crate::sync::source::{ItemSink, SourceItem, SourceVault};
 use crate::sync::sources::json_scan::Fail;
@@ -61,25 +60,13 @@ impl<'a, R: Read + Seek> Importer<'a, R> {
     /// one derived from where it sits.
     fn item_id(&mut self, uuid: &str, category: Category, title: &str) -> Result<String, Fail> {
         let vault = self.vault.as_mut().ok_or_else(no_vault)?;
-        if uuid.is_empty() {
-            let key = format!("{}/untitled/{category}/{title}", vault.id);
-            return Ok(unique_id(&mut vault.item_ids, "1pux-item", None, &key));
-        }
-        // The common case, a uuid already in Connect's shape and not seen before in the vault,
-        // needs no derivation key (formatting one for every item was a tenth of the head's cost).
-        let lower = uuid.to_ascii_lowercase();
-        if ids::is_valid_id(&lower) && !vault.item_ids.contains(&lower) {
-            vault.item_ids.insert(lower.clone());
-            return Ok(lower);
-        }
-        let key = format!("{}/{uuid}", vault.id);
-        let preferred = source_id(uuid, "1pux-item", &key);
-        Ok(unique_id(
-            &mut vault.item_ids,
-            "1pux-item",
-            Some(preferred),
-            &key,
-        ))
+        let vault_id = &vault.id;
+        let key = || match uuid {
+            "" => format!("{vault_id}/untitled/{category}/{title}"),
+            uuid => format!("{vault_id}/{uuid}"),
+        };
+        let preferred = (!uuid.is_empty()).then(|| source_id(uuid, "1pux-item", key));
+        Ok(unique_id(&mut vault.item_ids, "1pux-item", preferred, key))
     }
 
     /// Builds the item from its text, with its attachments' contents (its id is left empty), and
@@ -130,13 +117,12 @@ fn no_vault() -> Fail {
 
 impl<R: Read + Seek> Walk for Importer<'_, R> {
     fn vault(&mut self, account: &AccountInfo, vault: VaultInfo) -> Result<(), Fail> {
-        let (preferred, key) = if vault.uuid.is_empty() {
-            (None, format!("{}/name:{}", account.uuid, vault.name))
-        } else {
-            let key = format!("{}/{}", account.uuid, vault.uuid);
-            (Some(source_id(&vault.uuid, "1pux-vault", &key)), key)
+        let key = || match vault.uuid.as_str() {
+            "" => format!("{}/name:{}", account.uuid, vault.name),
+            uuid => format!("{}/{uuid}", account.uuid),
         };
-        let id = unique_id(&mut self.vault_ids, "1pux-vault", preferred, &key);
+        let preferred = (!vault.uuid.is_empty()).then(|| source_id(&vault.uuid, "1pux-vault", key));
+        let id = unique_id(&mut self.vault_ids, "1pux-vault", preferred, key);
         self.vaults += 1;
         self.vault = Some(Current {
             id: id.clone(),

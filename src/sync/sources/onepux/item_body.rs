@@ -69,7 +69,13 @@ impl<'e> ItemBuilder<'e> {
             }
             let preferred =
                 (!name.is_empty() && name.chars().count() <= MAX_ID_CHARS).then(|| name.clone());
-            let key = if name.is_empty() { &title } else { &name };
+            let key = || {
+                if name.is_empty() {
+                    title.clone()
+                } else {
+                    name.clone()
+                }
+            };
             let section_id = unique_id(&mut self.section_ids, "1pux-section", preferred, key);
             self.sections.push(StoredSection {
                 id: section_id.clone(),
@@ -140,16 +146,18 @@ impl<'e> ItemBuilder<'e> {
     /// from section and exported id, for a duplicate).
     pub(super) fn field_id(&mut self, exported: &str, section_id: &str, label: &str) -> String {
         let usable = !exported.is_empty() && exported.chars().count() <= MAX_ID_CHARS;
-        let key = if exported.is_empty() {
-            format!("{section_id}\u{0}label:{label}")
-        } else {
-            format!("{section_id}\u{0}id:{exported}")
+        let key = || {
+            if exported.is_empty() {
+                format!("{section_id}\u{0}label:{label}")
+            } else {
+                format!("{section_id}\u{0}id:{exported}")
+            }
         };
         unique_id(
             &mut self.field_ids,
             "1pux-field",
             usable.then(|| exported.to_string()),
-            &key,
+            key,
         )
     }
 
