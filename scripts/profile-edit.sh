@@ -17,6 +17,7 @@
 # `KEY=VALUE` argument, set in the server's environment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/profile-lib.sh
 
 mode=cpu source=seed items=100000 edits=3 bin="" keep=0 envs=()
 while [ $# -gt 0 ]; do
@@ -169,13 +170,6 @@ case "$mode" in
     echo "call graphs: perf report -i $dir/perf.data --children (with --keep)"
     ;;
   callgrind)
-    callgrind_control -d "$server" >/dev/null
-    callgrind_control -i off "$server" >/dev/null
-    for _ in $(seq 1 100); do compgen -G "$dir/callgrind.*.1" >/dev/null && break; sleep 0.2; done
-    sleep 1
-    out=$(compgen -G "$dir/callgrind.*.1")
-    total=$(callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ && !n {gsub(",", "", $1); print $1; n = 1}')
-    echo "instructions per edit: $((total / edits)) ($total over $edits edits)"
-    callgrind_annotate --inclusive=no "$out" 2>/dev/null | sed -n '/file:function/,$p' | head -n 40 || true
+    callgrind_report "$server" "$dir" "$edits" edit edits
     ;;
 esac

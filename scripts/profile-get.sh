@@ -15,6 +15,7 @@
 # `KEY=VALUE` argument, set in the server's environment (e.g. LATCHKEY_ITEM_CACHE_BYTES=0).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/profile-lib.sh
 
 mode=cpu requests="" items=1000 connections=4 bin="" keep=0 envs=()
 while [ $# -gt 0 ]; do
@@ -111,14 +112,7 @@ case "$mode" in
     load 50 # through the freshly instrumented code once
     callgrind_control -z "$server" >/dev/null
     load "$requests"
-    callgrind_control -d "$server" >/dev/null
-    callgrind_control -i off "$server" >/dev/null
-    for _ in $(seq 1 100); do compgen -G "$dir/callgrind.*.1" >/dev/null && break; sleep 0.2; done
-    sleep 1 # the dump is written while callgrind_control returns
-    out=$(compgen -G "$dir/callgrind.*.1")
-    total=$(callgrind_annotate "$out" 2>/dev/null | awk '/PROGRAM TOTALS/ && !n {gsub(",", "", $1); print $1; n = 1}')
-    echo "instructions per GET: $((total / requests)) ($total over $requests requests)"
-    callgrind_annotate --inclusive=no "$out" 2>/dev/null | sed -n '/file:function/,$p' | head -n 40 || true
+    callgrind_report "$server" "$dir" "$requests" GET requests
     ;;
   perf)
     perf record -e cpu-clock -g -o "$dir/perf.data" -p "$server" 2>/dev/null &
