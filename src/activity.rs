@@ -4,9 +4,10 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::auth::Access;
+use crate::ids::RequestId;
 use crate::store::{ActivityRecord, ItemRecord, Store};
 use crate::timefmt;
 
@@ -29,12 +30,13 @@ impl Action {
     }
 }
 
-/// Who sent a request, as the activity log records it.
+/// Who sent a request, as the activity log records it. Shared, not copied, by the request's
+/// activity entries.
 #[derive(Clone, Debug, Default)]
 pub struct Requester {
-    pub request_id: String,
-    pub user_agent: String,
-    pub ip: String,
+    pub request_id: RequestId,
+    pub user_agent: Arc<str>,
+    pub ip: Arc<str>,
 }
 
 /// The most entries held while the database refuses writes, unless configured
@@ -105,8 +107,8 @@ impl ActivityLog {
     }
 
     #[cfg(test)]
-    fn pending_ids(&self) -> Vec<String> {
-        self.lock().iter().map(|e| e.request_id.clone()).collect()
+    fn pending_vaults(&self) -> Vec<String> {
+        self.lock().iter().map(|e| e.vault_id.clone()).collect()
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -121,7 +123,7 @@ impl ActivityLog {
         item_version: Option<i64>,
     ) {
         let entry = ActivityRecord {
-            request_id: who.request_id.clone(),
+            request_id: who.request_id,
             ts: timefmt::now(),
             action: action.as_str(),
             result: if allowed { "SUCCESS" } else { "DENY" },

@@ -41,24 +41,48 @@ pub fn is_valid_id(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
-/// A random RFC 4122 version 4 UUID string (activity request ids).
-pub fn new_uuid() -> String {
-    let mut b = [0u8; 16];
-    // A request id on every request: the thread's CSPRNG (seeded from the OS) rather than a
-    // getrandom system call each time, and the hex written in place.
-    rand::thread_rng().fill_bytes(&mut b);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut uuid = String::with_capacity(36);
-    for (i, byte) in b.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            uuid.push('-');
+/// A request id: a random RFC 4122 version 4 UUID, held inline (one is made on every request,
+/// and copied into its activity entry and access-log line).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct RequestId([u8; 36]);
+
+impl RequestId {
+    pub fn new() -> Self {
+        let mut b = [0u8; 16];
+        // The thread's CSPRNG (seeded from the OS) rather than a getrandom system call each time.
+        rand::thread_rng().fill_bytes(&mut b);
+        b[6] = (b[6] & 0x0f) | 0x40;
+        b[8] = (b[8] & 0x3f) | 0x80;
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut text = [b'-'; 36];
+        let mut at = 0;
+        for (i, byte) in b.iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                at += 1;
+            }
+            text[at] = HEX[usize::from(byte >> 4)];
+            text[at + 1] = HEX[usize::from(byte & 0x0f)];
+            at += 2;
         }
-        uuid.push(char::from(HEX[usize::from(byte >> 4)]));
-        uuid.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        RequestId(text)
     }
-    uuid
+
+    pub fn as_str(&self) -> &str {
+        // Always ASCII: written only by `new`.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl Default for RequestId {
+    fn default() -> Self {
+        RequestId::new()
+    }
+}
+
+impl std::fmt::Debug for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[cfg(test)]
@@ -67,7 +91,8 @@ mod tests {
 
     #[test]
     fn request_ids_are_version_4_uuids() {
-        let id = new_uuid();
+        let id = RequestId::new();
+        let id = id.as_str();
         let groups: Vec<&str> = id.split('-').collect();
         let lengths: Vec<usize> = groups.iter().map(|g| g.len()).collect();
         assert_eq!(lengths, [8, 4, 4, 4, 12], "{id}");
@@ -76,7 +101,7 @@ mod tests {
             .all(|c| c == '-' || c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
         assert!(groups[2].starts_with('4'), "{id}");
         assert!(matches!(&groups[3][..1], "8" | "9" | "a" | "b"), "{id}");
-        assert_ne!(new_uuid(), id);
+        assert_ne!(RequestId::new().as_str(), id);
     }
 
     #[test]

@@ -7,21 +7,22 @@ use crate::auth::Access;
 use crate::crypto::{KeyRing, RootKey};
 use crate::store::Store;
 
-fn who(n: usize) -> Requester {
+fn who() -> Requester {
     Requester {
-        request_id: format!("req-{n}"),
         user_agent: "test".into(),
         ip: "127.0.0.1".into(),
+        ..Requester::default()
     }
 }
 
+/// Entry `n`, told apart by its vault id.
 fn record(log: &ActivityLog, n: usize) {
     log.record(
-        &who(n),
+        &who(),
         &Access::full("jti"),
         Action::Read,
         true,
-        "vault",
+        &format!("vault-{n}"),
         None,
         None,
     );
@@ -45,9 +46,9 @@ async fn failing_flushes_keep_the_buffer_at_its_cap_and_count_drops() {
     assert_eq!(log.pending_len(), 100);
     assert_eq!(log.dropped(), 200);
     // The newest entries are the ones kept.
-    let kept = log.pending_ids();
-    assert_eq!(kept.first().map(String::as_str), Some("req-200"));
-    assert_eq!(kept.last().map(String::as_str), Some("req-299"));
+    let kept = log.pending_vaults();
+    assert_eq!(kept.first().map(String::as_str), Some("vault-200"));
+    assert_eq!(kept.last().map(String::as_str), Some("vault-299"));
 }
 
 #[tokio::test]

@@ -60,7 +60,8 @@ pub struct Claims {
 /// What a request may do, from its token.
 #[derive(Debug, Clone)]
 pub struct Access {
-    pub jti: String,
+    /// Shared: copied into the request's activity entries and access-log line.
+    pub jti: Arc<str>,
     grants: Grants,
 }
 
@@ -74,7 +75,7 @@ enum Grants {
 impl Access {
     pub fn full(jti: &str) -> Self {
         Access {
-            jti: jti.to_string(),
+            jti: Arc::from(jti),
             grants: Grants::All,
         }
     }

@@ -244,7 +244,7 @@ impl TokenAuthority {
         let grants: HashMap<String, u32> = claims.vts.into_iter().map(|v| (v.u, v.a)).collect();
         Ok((
             Access {
-                jti: claims.jti,
+                jti: Arc::from(claims.jti),
                 grants: Grants::Vaults(Arc::new(grants)),
             },
             claims.exp,

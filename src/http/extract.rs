@@ -1,5 +1,7 @@
 //! Extractors whose rejections are Connect errors, never axum's plain-text ones.
 
+use std::sync::Arc;
+
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -24,7 +26,7 @@ impl FromRequestParts<AppState> for Auth {
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok());
         let access = state.auth.authenticate(header).await?;
-        if let Some(meta) = parts.extensions.get::<RequestMeta>() {
+        if let Some(meta) = parts.extensions.get::<Arc<RequestMeta>>() {
             let _ = meta.jti.set(access.jti.clone());
         }
         Ok(Auth(access))
@@ -32,7 +34,7 @@ impl FromRequestParts<AppState> for Auth {
 }
 
 /// Request facts set by the middleware (present on every routed request).
-pub struct Meta(pub RequestMeta);
+pub struct Meta(pub Arc<RequestMeta>);
 
 impl<S: Send + Sync> FromRequestParts<S> for Meta {
     type Rejection = ApiError;
@@ -41,15 +43,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
         Ok(Meta(
             parts
                 .extensions
-                .get::<RequestMeta>()
+                .get::<Arc<RequestMeta>>()
                 .cloned()
-                .unwrap_or_else(|| RequestMeta {
-                    requester: crate::activity::Requester {
-                        request_id: ids::new_uuid(),
-                        ..Default::default()
-                    },
-                    jti: std::sync::Arc::default(),
-                }),
+                .unwrap_or_default(),
         ))
     }
 }

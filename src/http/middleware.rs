@@ -13,13 +13,15 @@ use axum::response::{IntoResponse, Response};
 use super::error::{ApiError, InternalErrorDetail};
 use super::{AppState, CONNECT_VERSION, VERSION_HEADER};
 use crate::activity::Requester;
+use crate::ids::RequestId;
 
-/// Facts about the request that handlers and the access log need.
-#[derive(Clone, Debug)]
+/// Facts about the request that handlers and the access log need, shared between them (in the
+/// request's extensions as an `Arc<RequestMeta>`).
+#[derive(Debug, Default)]
 pub struct RequestMeta {
     pub requester: Requester,
     /// Filled by the auth extractor, read by the access log.
-    pub jti: Arc<OnceLock<String>>,
+    pub jti: OnceLock<Arc<str>>,
 }
 
 /// Collapses repeated slashes (the Go SDK sends `//v1/…` when `OP_CONNECT_HOST` ends in `/`) and
@@ -68,7 +70,7 @@ pub async fn method_not_allowed() -> ApiError {
 #[derive(Clone, Debug)]
 pub struct PeerIp(pub Arc<str>);
 
-fn requester(req: &Request, request_id: String) -> Requester {
+fn requester(req: &Request, request_id: RequestId) -> Requester {
     const MAX_USER_AGENT: usize = 256;
     let agent = req
         .headers()
@@ -77,16 +79,20 @@ fn requester(req: &Request, request_id: String) -> Requester {
         .unwrap_or("");
     // At most as many characters as bytes: a short header is kept whole without a scan.
     let user_agent = if agent.len() <= MAX_USER_AGENT {
-        agent.to_string()
+        Arc::from(agent)
     } else {
-        agent.chars().take(MAX_USER_AGENT).collect()
+        agent
+            .chars()
+            .take(MAX_USER_AGENT)
+            .collect::<String>()
+            .into()
     };
     let extensions = req.extensions();
     let ip = match extensions.get::<PeerIp>() {
-        Some(PeerIp(ip)) => ip.to_string(),
+        Some(PeerIp(ip)) => ip.clone(),
         None => extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ci| ci.0.ip().to_string())
+            .map(|ci| Arc::from(ci.0.ip().to_string()))
             .unwrap_or_default(),
     };
     Requester {
@@ -114,13 +120,12 @@ pub async fn around_request(
     next: Next,
 ) -> Response {
     let started = Instant::now();
-    let request_id = crate::ids::new_uuid();
-    let meta = RequestMeta {
-        requester: requester(&req, request_id.clone()),
-        jti: Arc::new(OnceLock::new()),
-    };
-    let jti_slot = meta.jti.clone();
-    req.extensions_mut().insert(meta);
+    let request_id = RequestId::new();
+    let meta = Arc::new(RequestMeta {
+        requester: requester(&req, request_id),
+        jti: OnceLock::new(),
+    });
+    req.extensions_mut().insert(meta.clone());
     let gated = req.uri().path().starts_with("/v1/");
 
     let method = req.method().clone();
@@ -143,7 +148,7 @@ pub async fn around_request(
     state
         .metrics
         .observe(method.as_str(), route, status.as_u16(), elapsed);
-    let jti = jti_slot.get().map_or("", String::as_str);
+    let jti = meta.jti.get().map_or("", |jti| &**jti);
     let method = loggable_method(method.as_str());
     // Plain `&str` fields: the JSON formatter takes them as they are, where `%` would format
     // each through `Display` (the access log was a quarter of a cached GET's instructions).

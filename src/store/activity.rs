@@ -1,20 +1,23 @@
 //! The API activity log behind `GET /v1/activity`.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use sqlx::Row;
 
 use super::{Store, StoreResult};
+use crate::ids::RequestId;
 
+/// An entry to append. The request's facts are shared with the request, not copied: one entry
+/// is made on nearly every API request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActivityRecord {
-    pub request_id: String,
+    pub request_id: RequestId,
     pub ts: i64,
     pub action: &'static str,
     pub result: &'static str,
-    pub jti: String,
-    pub user_agent: String,
-    pub request_ip: String,
+    pub jti: Arc<str>,
+    pub user_agent: Arc<str>,
+    pub request_ip: Arc<str>,
     pub resource_type: &'static str,
     pub vault_id: String,
     pub item_id: Option<String>,
@@ -81,13 +84,13 @@ impl Store {
             let mut insert = sqlx::query(sql);
             for e in chunk {
                 insert = insert
-                    .bind(&e.request_id)
+                    .bind(e.request_id.as_str())
                     .bind(e.ts)
                     .bind(e.action)
                     .bind(e.result)
-                    .bind(&e.jti)
-                    .bind(&e.user_agent)
-                    .bind(&e.request_ip)
+                    .bind(&*e.jti)
+                    .bind(&*e.user_agent)
+                    .bind(&*e.request_ip)
                     .bind(e.resource_type)
                     .bind(&e.vault_id)
                     .bind(&e.item_id)
