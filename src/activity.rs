@@ -8,27 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use crate::auth::Access;
 use crate::ids::RequestId;
+pub use crate::store::Action;
 use crate::store::{ActivityRecord, ItemRecord, Store};
 use crate::timefmt;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
-    Read,
-    Create,
-    Update,
-    Delete,
-}
-
-impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Read => "READ",
-            Action::Create => "CREATE",
-            Action::Update => "UPDATE",
-            Action::Delete => "DELETE",
-        }
-    }
-}
 
 /// Who sent a request, as the activity log records it. Shared, not copied, by the request's
 /// activity entries.
@@ -125,12 +107,11 @@ impl ActivityLog {
         let entry = ActivityRecord {
             request_id: who.request_id,
             ts: timefmt::now(),
-            action: action.as_str(),
-            result: if allowed { "SUCCESS" } else { "DENY" },
+            action,
+            allowed,
             jti: access.jti.clone(),
             user_agent: who.user_agent.clone(),
             request_ip: who.ip.clone(),
-            resource_type: if item_id.is_some() { "ITEM" } else { "VAULT" },
             vault_id: vault_id.to_string(),
             item_id: item_id.map(str::to_string),
             item_version,

@@ -214,7 +214,14 @@ pub async fn serve(
     limits: ServeLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    serve_router(listener, state.clone(), http::app(state), limits, shutdown).await
+    serve_router(
+        listener,
+        state.clone(),
+        http::routes(state),
+        limits,
+        shutdown,
+    )
+    .await
 }
 
 /// Like [`serve`], with the router given (the sync process serves only its health routes).

@@ -23,9 +23,9 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     };
     tracing::info!(address = %listener.local_addr()?, "{what}");
     let router = if config.role == Role::Sync {
-        crate::http::sync_app(service.state.clone())
+        crate::http::sync_routes(service.state.clone())
     } else {
-        crate::http::app(service.state.clone())
+        crate::http::routes(service.state.clone())
     };
     let result = app::serve_router(
         listener,
@@ -94,7 +94,7 @@ async fn spawn_https(
     let tls = crate::tls::server_config(cert, key)?;
     let tcp = app::bind(SocketAddr::new(config.http.bind, config.http.https_port)).await?;
     tracing::info!(address = %tcp.local_addr()?, "latchkey api listening for HTTPS");
-    let router = crate::http::app(service.state.clone());
+    let router = crate::http::routes(service.state.clone());
     Ok(Some(tokio::spawn(app::serve_tls(
         tcp,
         tls,

@@ -122,18 +122,27 @@ pub fn route_list() -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
-/// The API: every route and layer, behind path normalisation.
+/// The API: every route and layer, behind path normalisation (for callers other than
+/// [`serve::serve`], such as tests sending requests to it directly).
 pub fn app(state: AppState) -> Router {
+    normalized(routes(state))
+}
+
+/// The API's routes and layers without path normalisation, for [`serve::serve`], which
+/// normalises each request itself: behind a second `Router` that only normalised, every request
+/// was routed twice.
+pub fn routes(state: AppState) -> Router {
     build(api_routes(), state)
 }
 
-/// The sync process's own small server: liveness, health and metrics (Connect's connect-sync).
-pub fn sync_app(state: AppState) -> Router {
+/// The sync process's own small server: liveness, health and metrics (Connect's connect-sync),
+/// without path normalisation, like [`routes`].
+pub fn sync_routes(state: AppState) -> Router {
     build(health_routes(), state)
 }
 
 fn build(routes: Vec<Route>, state: AppState) -> Router {
-    let router = routes
+    routes
         .into_iter()
         .fold(Router::new(), |router, r| router.route(r.path, r.handler))
         .fallback(middleware::not_found)
@@ -142,7 +151,10 @@ fn build(routes: Vec<Route>, state: AppState) -> Router {
             state.clone(),
             middleware::around_request,
         ))
-        .with_state(state);
-    // Normalising in front of the router: routing sees the clean path.
+        .with_state(state)
+}
+
+/// `router` behind path normalisation: routing sees the clean path.
+fn normalized(router: Router) -> Router {
     Router::new().fallback_service(tower::ServiceExt::map_request(router, normalize_path))
 }

@@ -22,7 +22,7 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 
 use crate::crypto::{CryptoError, KeyRing};
 
-pub use activity::{ActivityRecord, ActivityRow};
+pub use activity::{Action, ActivityRecord, ActivityRow};
 pub use changes::CHANGE_POLL;
 pub use files::FileReader;
 pub use items::{ItemLookup, ItemPages, ItemRecord, NewFile};

@@ -208,6 +208,24 @@ fn get_json(server: &Server, path: &str) -> serde_json::Value {
     serde_json::from_str(&response[response.find("\r\n\r\n").unwrap() + 4..]).unwrap()
 }
 
+/// The server loop normalises paths itself (the routes it serves have no normaliser in front):
+/// the Go SDK's `//v1/…` and the JS SDK's trailing slash reach the same routes.
+#[test]
+fn the_served_routes_see_normalised_paths() {
+    let (server, _dir) = start(&[]);
+    let vaults = get_json(&server, "//v1/vaults/");
+    let vault = vaults[0]["id"].as_str().unwrap();
+    assert_eq!(
+        get_json(&server, &format!("/v1//vaults/{vault}/"))["id"],
+        vault
+    );
+    let items = get_json(
+        &server,
+        &format!("//v1/vaults/{vault}/items/?filter=title%20pr"),
+    );
+    assert!(!items.as_array().unwrap().is_empty(), "{items}");
+}
+
 #[test]
 fn the_peer_address_reaches_the_activity_log() {
     let (server, _dir) = start(&[]);

@@ -27,7 +27,7 @@ fn sync_process(app: &TestApp) -> AppState {
 }
 
 async fn get(state: &AppState, path: &str) -> String {
-    let response = http::sync_app(state.clone())
+    let response = http::sync_routes(state.clone())
         .oneshot(Request::get(path).body(Body::empty()).unwrap())
         .await
         .unwrap();

@@ -20,7 +20,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
@@ -30,13 +29,14 @@ use tokio::sync::{watch as signal, OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt as _;
 
-use super::middleware::PeerIp;
+use super::middleware::{normalize_path, PeerIp};
 pub use body::{is_body_timeout, BodyTimedOut};
 pub use limits::{fit_to_fd_limit, open_file_limit, ServeLimits};
 use watch::{ConnWatch, GuardedBody, WatchedIo};
 
 /// Serves `router` on `listener` (through TLS when `tls` is given) until `shutdown` resolves,
-/// then stops accepting and waits for the open connections to finish their requests.
+/// then stops accepting and waits for the open connections to finish their requests. Each
+/// request's path is normalised ([`normalize_path`]) before `router` sees it.
 pub async fn serve(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
@@ -117,15 +117,14 @@ impl Connection {
     {
         let watch = ConnWatch::new(self.limits.header_timeout, self.limits.idle_timeout);
         let io = TokioIo::new(WatchedIo::new(stream, watch.clone()));
-        let (router, peer, body_timeout) =
-            (self.router.clone(), self.peer, self.limits.body_timeout);
-        let peer_ip = PeerIp(Arc::from(peer.ip().to_string()));
+        let (router, body_timeout) = (self.router.clone(), self.limits.body_timeout);
+        let peer_ip = PeerIp(Arc::from(self.peer.ip().to_string()));
         let requests = watch.clone();
         let service = hyper::service::service_fn(move |request| {
             handle(
                 request,
                 router.clone(),
-                (peer, peer_ip.clone()),
+                peer_ip.clone(),
                 requests.clone(),
                 body_timeout,
             )
@@ -159,18 +158,20 @@ impl Connection {
     }
 }
 
-/// One request: its body under the body timeout, the peer address for the handlers (axum's
-/// `ConnectInfo`), and a response body that marks the connection idle once it has been sent.
+/// One request: its path normalised, its body under the body timeout, the peer address for the
+/// handlers, and a response body that marks the connection idle once it has been sent.
 async fn handle(
     request: hyper::Request<Incoming>,
     router: Router,
-    (peer, peer_ip): (SocketAddr, PeerIp),
+    peer_ip: PeerIp,
     watch: Arc<ConnWatch>,
     body_timeout: Option<Duration>,
 ) -> Result<hyper::Response<GuardedBody>, Infallible> {
     let busy = watch.request_started();
-    let mut request = request.map(|body| Body::new(body::TimedBody::new(body, body_timeout)));
-    request.extensions_mut().insert(ConnectInfo(peer));
+    let request = request.map(|body| Body::new(body::TimedBody::new(body, body_timeout)));
+    let mut request = normalize_path(request);
+    // Rendered once per connection; the only use of the address past this point, so axum's
+    // `ConnectInfo` is not inserted as well (one allocation per request fewer).
     request.extensions_mut().insert(peer_ip);
     let response = router.oneshot(request).await?;
     Ok(response.map(|body| GuardedBody::new(body, busy)))
