@@ -106,7 +106,8 @@ fn push_decimal(line: &mut String, mut value: u64, width: usize) {
         }
     }
     let at = at.min(digits.len() - width.min(digits.len()));
-    digits[at..].iter().for_each(|&d| line.push(char::from(d)));
+    // ASCII digits: one append rather than a `char` push (with its UTF-8 encoding) per digit.
+    line.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
 }
 
 /// Whether serde_json escapes this byte in a string.
