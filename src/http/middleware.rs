@@ -1,11 +1,10 @@
 //! Around every request: path normalisation, request facts, the first-sync gate, the version
 //! header, metrics and one access-log line (internal errors logged there, once).
 
-use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -87,14 +86,12 @@ fn requester(req: &Request, request_id: RequestId) -> Requester {
             .collect::<String>()
             .into()
     };
-    let extensions = req.extensions();
-    let ip = match extensions.get::<PeerIp>() {
-        Some(PeerIp(ip)) => ip.clone(),
-        None => extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ci| Arc::from(ci.0.ip().to_string()))
-            .unwrap_or_default(),
-    };
+    // Set by the server loop; a request handed to the router directly (tests) has none.
+    let ip = req
+        .extensions()
+        .get::<PeerIp>()
+        .map(|PeerIp(ip)| ip.clone())
+        .unwrap_or_default();
     Requester {
         request_id,
         user_agent,

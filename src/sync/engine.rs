@@ -21,8 +21,12 @@ use crate::model::{Category, ItemData, StoredFile};
 use crate::store::{SourceWrite, Store, StoreError, VaultChange};
 use crate::text::quote;
 
-/// Items written per transaction: small enough that API writes interleave with a large import.
-const BATCH: usize = 250;
+/// Items written per transaction: small enough that API writes interleave with a large import
+/// (a batch holds the write lock for about a tenth of a second), large enough that an import
+/// does not rewrite the same index pages over and over: 250 per batch made a first sync of
+/// 100,000 items write 2.0 GB and take 16–17 s, 1,000 writes 1.5 GB in 14–15 s (peak RSS
+/// 48 → 58–66 MiB).
+const BATCH: usize = 1000;
 
 /// A batch is also written once its items' files add up to this much, so that a source with
 /// large files does not make the engine hold many of them at once.
