@@ -26,7 +26,9 @@ impl Action {
         }
     }
 
-    /// The number [`INSERT_SELECT`] turns back into [`Action::as_str`].
+    const ALL: [Action; 4] = [Action::Read, Action::Create, Action::Update, Action::Delete];
+
+    /// The number a row is written with; [`insert_sql`] turns it back into [`Action::as_str`].
     fn code(self) -> i64 {
         match self {
             Action::Read => 0,
@@ -49,8 +51,8 @@ pub struct ActivityRecord {
     pub jti: Arc<str>,
     pub user_agent: Arc<str>,
     pub request_ip: Arc<str>,
-    /// The entry is about an `ITEM` when it has an item id, else about a `VAULT`.
     pub vault_id: String,
+    /// The entry is about an `ITEM` when it has an item id, else about a `VAULT`.
     pub item_id: Option<String>,
     pub item_version: Option<i64>,
 }
@@ -152,10 +154,16 @@ fn insert_sql(rows: usize) -> String {
     let mut sql = String::with_capacity(900 + rows * (ROW.len() + 2));
     sql.push_str(
         "INSERT INTO activity (request_id, ts, action, result, jti, user_agent, request_ip, \
-         resource_type, vault_id, item_id, item_version) SELECT column1, column2, \
-         CASE column3 WHEN 0 THEN 'READ' WHEN 1 THEN 'CREATE' WHEN 2 THEN 'UPDATE' \
-         ELSE 'DELETE' END, CASE column4 WHEN 1 THEN 'SUCCESS' ELSE 'DENY' END",
+         resource_type, vault_id, item_id, item_version) SELECT column1, column2, CASE column3",
     );
+    for action in Action::ALL {
+        sql.push_str(&format!(
+            " WHEN {} THEN '{}'",
+            action.code(),
+            action.as_str()
+        ));
+    }
+    sql.push_str(" END, CASE column4 WHEN 1 THEN 'SUCCESS' ELSE 'DENY' END");
     for _text in ["jti", "user agent", "address"] {
         sql.push_str(", CASE column5");
         for slot in 0..REQUESTERS_PER_INSERT - 1 {
